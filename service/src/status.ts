@@ -1,0 +1,54 @@
+/**
+ * The service's published picture of itself: one snapshot shared by D-Bus, MQTT, the CLI
+ * (`smallbms status`) and the GUI, and the event record kept in the history.
+ */
+import type {
+  Alarms,
+  BmsState,
+  Countdowns,
+  EngineEvent,
+  LineRole,
+  LineStatus,
+  Outputs,
+} from './core/types';
+
+export interface StatusSnapshot {
+  /** D-Bus service name, e.g. com.victronenergy.battery.smallbms. */
+  service: string;
+  /** Bank name (`Default` for the first bank). */
+  name: string;
+  state: BmsState;
+  /** `/Bms/State` code. */
+  stateCode: number;
+  /** Wired lines only. */
+  lines: Partial<Record<LineRole, LineStatus>>;
+  outputs: Outputs;
+  alarms: Alarms;
+  countdowns: Countdowns;
+  chargeDetected: boolean;
+  soc: number | null;
+  voltage: number | null;
+  current: number | null;
+  /** Software remote switch. */
+  mode: 'on' | 'standby';
+  dryRun: boolean;
+  /** Human status notes (SoC source missing, relay function not manual, ...). */
+  notes: string[];
+  /** One line: the latest event. */
+  lastEvent: string | null;
+}
+
+/** An engine event as kept in the history, on D-Bus and on MQTT. */
+export interface HistoryEvent extends EngineEvent {
+  /** Sequence number, increasing over the life of the history (survives restarts). */
+  seq: number;
+  /** Wall-clock time, ISO 8601 (for people; ordering uses seq). */
+  wallTime: string;
+}
+
+/** One line, e.g. `2026-11-23T03:12:04Z state NORMAL → PRE_ALARM: pre-alarm line asserted`. */
+export function formatEvent(e: HistoryEvent): string {
+  const show = (v: string | number | boolean | null): string =>
+    v === null ? '-' : typeof v === 'boolean' ? (v ? 'on' : 'off') : String(v);
+  return `${e.wallTime} ${e.kind} ${e.name} ${show(e.from)} → ${show(e.to)}: ${e.reason}`;
+}

@@ -1,0 +1,255 @@
+/**
+ * The protection engine (behaviour.md section 4): a pure function of (memory, input snapshot,
+ * monotonic now, parameters). No timers, no I/O, no clock: the shell calls `step` on every
+ * input change and again at `nextDeadline`. Calling it more often changes nothing, because
+ * every timed transition is a deadline reported here.
+ */
+import { buildEvents, type StepWhy } from './events';
+import { chargeBlockReason, computeAlarms, gateOf, preAlarmLineOn } from './lines';
+import { detectCharge, floorEnabled, updateSocBands } from './soc';
+import type {
+  BmsState,
+  EngineInput,
+  EngineMemory,
+  EngineParams,
+  Outputs,
+  PersistedMemory,
+  StepResult,
+} from './types';
+
+/** Start-up: outputs in the safe state until the first step has read every wired line. */
+export function initialMemory(restored?: PersistedMemory): EngineMemory {
+  return {
+    state: 'STARTING',
+    outputs: { load: false, charge: false, preAlarm: false },
+    preAlarmOnSince: null,
+    uvPending: false,
+    uvLatched: false,
+    socLatched: restored?.socLatched ?? false,
+    socWarning: false,
+    socAlarm: false,
+    lowSocCountdownStart: null,
+    chargeCriterionSince: null,
+    // Restored off times keep the minimum off time across a restart (rule 10); without
+    // them a crash-restart restores the outputs at once.
+    loadOffAt: restored?.loadOffAt ?? null,
+    chargeOffAt: restored?.chargeOffAt ?? null,
+    alarms: {
+      lowCellVoltage: null,
+      lowSoc: 0,
+      bmsCable: 0,
+      highCellVoltage: null,
+      highTemperature: null,
+      lowChargeTemperature: null,
+    },
+  };
+}
+
+/** What must survive a restart (rule 10). */
+export function persistedPart(m: EngineMemory): PersistedMemory {
+  return { socLatched: m.socLatched, loadOffAt: m.loadOffAt, chargeOffAt: m.chargeOffAt };
+}
+
+/** Seconds left, rounded up to 0.1 s so a countdown never shows 0 before it expires. */
+function secondsLeft(at: number, now: number): number {
+  return Math.ceil((at - now) / 100) / 10;
+}
+
+function isRunning(state: BmsState): boolean {
+  return state === 'NORMAL' || state === 'PRE_ALARM';
+}
+
+export function step(
+  memory: EngineMemory,
+  input: EngineInput,
+  now: number,
+  p: EngineParams,
+): StepResult {
+  const { lines, soc } = input;
+  const gate = gateOf(input);
+  const loadWasOn = memory.outputs.load;
+  const leadMs = p.preAlarmLeadS * 1000;
+  const minOffMs = p.minOffTimeS * 1000;
+  const loadFreeAt = memory.loadOffAt === null ? null : memory.loadOffAt + minOffMs;
+  const chargeFreeAt = memory.chargeOffAt === null ? null : memory.chargeOffAt + minOffMs;
+  const loadMinOffOk = loadFreeAt === null || now >= loadFreeAt;
+  const chargeMinOffOk = chargeFreeAt === null || now >= chargeFreeAt;
+
+  const charge = detectCharge(memory.chargeCriterionSince, input, now, p);
+  const bands = updateSocBands(memory, soc, p);
+  const floorOn = floorEnabled(p);
+  const socRecovered = soc !== null && soc >= p.dischargeFloorPct + p.socHysteresisPct;
+  const socAtFloor = floorOn && soc !== null && soc <= p.dischargeFloorPct;
+  const atdReleased = lines.dischargeAllowed === 'released';
+  // Unwired ATD: the discharge side never sees under-voltage (decision 2).
+  const atdClear = lines.dischargeAllowed === undefined || lines.dischargeAllowed === 'asserted';
+  // When the pre-alarm output has been on since, if it stays (or comes) on in this step.
+  const preAlarmSince =
+    memory.outputs.preAlarm && memory.preAlarmOnSince !== null ? memory.preAlarmOnSince : now;
+
+  let { uvPending, uvLatched, socLatched } = memory;
+  let uvExpired = false;
+  let socExpired = false;
+
+  // Rules 4 and 7: the latches release on levels, and only once the load may come back.
+  if (uvLatched && atdClear && loadMinOffOk) uvLatched = false;
+  if (!floorOn) socLatched = false;
+  else if (socLatched && socRecovered && loadMinOffOk) socLatched = false;
+
+  // Rules 3 and 9: with loads off, evaluate levels, not edges: no pre-alarm cycle is owed
+  // because no load is being dropped.
+  const latchLevels = (): void => {
+    if (atdReleased) uvLatched = true;
+    if (socAtFloor) socLatched = true;
+  };
+  if (gate !== null || !loadWasOn) latchLevels();
+
+  // Rule 2: ATD dropped with loads on. Loads go off once the pre-alarm output has been on
+  // for the lead time; ATD coming back first cancels it (uvPending clears below).
+  uvPending = uvPending && atdReleased;
+  let uvExpiry: number | null = null;
+  if (gate === null && loadWasOn && atdReleased) {
+    uvPending = true;
+    uvExpiry = preAlarmSince + leadMs;
+    if (now >= uvExpiry) {
+      uvLatched = true;
+      uvExpired = true;
+    }
+  }
+
+  // Rule 6: the shutdown countdown runs while loads are (or are about to be) on, SoC is
+  // known and at the floor, and no charge is detected; anything else resets it (rule 11).
+  const loadMayRun = gate === null && !uvLatched && !socLatched && (loadWasOn || loadMinOffOk);
+  const counting = loadMayRun && bands.socAlarm && soc !== null && !charge.detected;
+  let countdownStart = counting ? (memory.lowSocCountdownStart ?? now) : null;
+  let socExpiry: number | null = null;
+  if (countdownStart !== null) {
+    // The pre-alarm output must also have been on for the lead time (rule 6).
+    socExpiry = Math.max(countdownStart + p.lowSocShutdownDelayS * 1000, preAlarmSince + leadMs);
+    if (now >= socExpiry) {
+      socLatched = true;
+      socExpired = true;
+    }
+  }
+
+  const loadOff = gate !== null || uvLatched || socLatched;
+  if (loadOff) {
+    uvPending = false;
+    countdownStart = null;
+    latchLevels();
+  }
+
+  const preAlarmCauses: string[] = [];
+  if (preAlarmLineOn(lines)) preAlarmCauses.push(`pre-alarm line ${lines.preAlarm}`);
+  if (uvPending && uvExpiry !== null) {
+    preAlarmCauses.push(
+      `allowed-to-discharge released (cell under-voltage): loads go off in ${secondsLeft(uvExpiry, now)} s`,
+    );
+  }
+  if (countdownStart !== null && socExpiry !== null) {
+    preAlarmCauses.push(
+      `low SoC alarm (SoC ${soc} % ≤ floor ${p.dischargeFloorPct} %): loads go off in ${secondsLeft(socExpiry, now)} s`,
+    );
+  } else if (bands.socAlarm) {
+    preAlarmCauses.push(`low SoC alarm (floor ${p.dischargeFloorPct} %)`);
+  } else if (bands.socWarning) {
+    preAlarmCauses.push(
+      `low SoC warning (floor + margin ${p.dischargeFloorPct + p.lowSocMarginPct} %)`,
+    );
+  }
+
+  let state: BmsState;
+  if (gate !== null) state = gate.state;
+  else if (uvLatched) state = 'LOADS_OFF_UV';
+  else if (socLatched) state = 'LOADS_OFF_SOC';
+  else if (preAlarmCauses.length > 0) state = 'PRE_ALARM';
+  else state = 'NORMAL';
+
+  const blockReason = gate === null ? chargeBlockReason(lines) : gate.reason;
+  const chargeWanted = blockReason === null;
+  const loadsOffState = state === 'LOADS_OFF_UV' || state === 'LOADS_OFF_SOC';
+  const outputs: Outputs = {
+    load: isRunning(state) && (loadWasOn || loadMinOffOk),
+    charge: chargeWanted && (memory.outputs.charge || chargeMinOffOk),
+    preAlarm:
+      state === 'PRE_ALARM' || state === 'FAULT' || (loadsOffState && p.preAlarmAfterDisconnect),
+  };
+  const loadHeld = isRunning(state) && !outputs.load;
+  const chargeHeld = chargeWanted && !outputs.charge;
+
+  const alarms = computeAlarms(lines, {
+    uvLatched,
+    uvPending,
+    socWarning: bands.socWarning,
+    socAlarm: bands.socAlarm,
+    fault: state === 'FAULT',
+  });
+
+  const next: EngineMemory = {
+    state,
+    outputs,
+    preAlarmOnSince: outputs.preAlarm ? preAlarmSince : null,
+    uvPending,
+    uvLatched,
+    socLatched,
+    socWarning: bands.socWarning,
+    socAlarm: bands.socAlarm,
+    lowSocCountdownStart: countdownStart,
+    chargeCriterionSince: charge.since,
+    loadOffAt: loadWasOn && !outputs.load ? now : memory.loadOffAt,
+    chargeOffAt: memory.outputs.charge && !outputs.charge ? now : memory.chargeOffAt,
+    alarms,
+  };
+
+  // Every time at which the result changes with no input change.
+  const deadlines: number[] = [];
+  if (charge.deadline !== null) deadlines.push(charge.deadline);
+  if (uvPending && uvExpiry !== null) deadlines.push(uvExpiry);
+  if (countdownStart !== null && socExpiry !== null) deadlines.push(socExpiry);
+  const loadWaits = loadHeld || (uvLatched && atdClear) || (socLatched && floorOn && socRecovered);
+  if (loadFreeAt !== null && now < loadFreeAt && loadWaits) deadlines.push(loadFreeAt);
+  if (chargeFreeAt !== null && chargeHeld) deadlines.push(chargeFreeAt);
+
+  const notes: string[] = [];
+  if (gate !== null) notes.push(gate.reason);
+  if (floorOn && soc === null) notes.push('SoC source missing: discharge floor logic paused');
+  if (!floorOn) notes.push('discharge floor disabled (0 %)');
+  if (loadFreeAt !== null && loadHeld) {
+    notes.push(`load held off by the minimum off time (${secondsLeft(loadFreeAt, now)} s left)`);
+  }
+  if (chargeFreeAt !== null && chargeHeld) {
+    notes.push(
+      `charge held off by the minimum off time (${secondsLeft(chargeFreeAt, now)} s left)`,
+    );
+  }
+  if (gate === null && blockReason !== null) notes.push(`charging blocked: ${blockReason}`);
+  if (charge.detected && bands.socAlarm) notes.push('charge detected: low-SoC shutdown paused');
+
+  const why: StepWhy = {
+    now,
+    lines,
+    soc,
+    params: p,
+    gateReason: gate?.reason ?? null,
+    uvExpired,
+    socExpired,
+    preAlarmCauses,
+    chargeBlock: blockReason,
+  };
+
+  return {
+    memory: next,
+    state,
+    outputs,
+    alarms,
+    countdowns: {
+      loadDisconnectS: uvPending && uvExpiry !== null ? secondsLeft(uvExpiry, now) : null,
+      lowSocShutdownS:
+        countdownStart !== null && socExpiry !== null ? secondsLeft(socExpiry, now) : null,
+    },
+    chargeDetected: charge.detected,
+    notes,
+    events: buildEvents(memory, next, why),
+    nextDeadline: deadlines.length > 0 ? Math.min(...deadlines) : null,
+  };
+}

@@ -1,0 +1,332 @@
+/**
+ * Our own small D-Bus interface. Everything dbus-next specific lives in this file, so a
+ * maintained library (@homebridge/dbus-native, dbus-native-victron) can replace it here
+ * without touching the BusItem exporter, the settings client or the monitor.
+ *
+ * Values crossing this interface use `Typed` (signature + value) for D-Bus variants and plain
+ * JS values otherwise; dbus-next's Variant class never leaves this file.
+ */
+import * as dbus from 'dbus-next';
+
+/** A D-Bus variant in our own representation (dbus-next wants its own class instance). */
+export class Typed {
+  constructor(
+    readonly signature: string,
+    readonly value: unknown,
+  ) {}
+}
+
+export interface IncomingCall {
+  serial: number;
+  sender: string;
+  destination: string;
+  path: string;
+  /** '' when the caller sent no interface field (some Victron tools do). */
+  interface: string;
+  member: string;
+  signature: string;
+  body: unknown[];
+}
+
+export interface BusSignal {
+  sender: string;
+  path: string;
+  interface: string;
+  member: string;
+  body: unknown[];
+}
+
+export interface CallOptions {
+  destination: string;
+  path: string;
+  /** Omit to send a call without an interface field. */
+  interface?: string;
+  member: string;
+  signature?: string;
+  body?: unknown[];
+  timeoutMs?: number;
+}
+
+/** Returns true when it answered the call; false lets the next handler try. */
+export type MethodHandler = (call: IncomingCall) => boolean;
+
+export class BusCallError extends Error {
+  constructor(
+    readonly errorName: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BusCallError';
+  }
+}
+
+export class NameTakenError extends Error {
+  constructor(readonly busName: string) {
+    super(
+      `D-Bus name ${busName} is already owned by another connection (another instance running?)`,
+    );
+    this.name = 'NameTakenError';
+  }
+}
+
+export interface Bus {
+  /** Our unique connection name (`:1.42`). */
+  readonly uniqueName: string;
+  /** AddMatch calls sent on this connection (identical rules are shared, not re-sent). */
+  readonly matchRuleCount: number;
+  call(options: CallOptions): Promise<unknown[]>;
+  addMatch(rule: string): Promise<void>;
+  removeMatch(rule: string): Promise<void>;
+  onSignal(listener: (signal: BusSignal) => void): () => void;
+  addMethodHandler(handler: MethodHandler): () => void;
+  reply(call: IncomingCall, signature: string, body: unknown[]): void;
+  replyError(call: IncomingCall, errorName: string, text: string): void;
+  emitSignal(path: string, iface: string, member: string, signature: string, body: unknown[]): void;
+  /** RequestName with DO_NOT_QUEUE; throws NameTakenError when someone else owns it. */
+  requestName(name: string): Promise<void>;
+  releaseName(name: string): Promise<void>;
+  /** Resolves when the connection is closed (by us or by the daemon). */
+  readonly closed: Promise<void>;
+  disconnect(): void;
+}
+
+export const DEFAULT_CALL_TIMEOUT_MS = 5000;
+const DBUS = { destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus' };
+const DO_NOT_QUEUE = 4;
+const PRIMARY_OWNER = 1;
+const ALREADY_OWNER = 4;
+
+export function systemBusAddress(): string {
+  return process.env.DBUS_SYSTEM_BUS_ADDRESS || 'unix:path=/var/run/dbus/system_bus_socket';
+}
+
+/** dbus-next Variant (any depth) → Typed; arrays and dicts are walked. */
+function fromLibrary(value: unknown): unknown {
+  if (value instanceof dbus.Variant) return new Typed(value.signature, fromLibrary(value.value));
+  if (Array.isArray(value)) return value.map(fromLibrary);
+  if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = fromLibrary(v);
+    return out;
+  }
+  return value;
+}
+
+function toLibrary(value: unknown): unknown {
+  if (value instanceof Typed) return new dbus.Variant(value.signature, toLibrary(value.value));
+  if (Array.isArray(value)) return value.map(toLibrary);
+  if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = toLibrary(v);
+    return out;
+  }
+  return value;
+}
+
+function errorOf(err: unknown): BusCallError {
+  if (err instanceof dbus.DBusError) return new BusCallError(err.type, err.text);
+  if (err instanceof Error)
+    return new BusCallError('org.freedesktop.DBus.Error.Failed', err.message);
+  return new BusCallError('org.freedesktop.DBus.Error.Failed', String(err));
+}
+
+class DbusNextBus implements Bus {
+  private readonly matchRules = new Map<string, number>();
+  private matchCalls = 0;
+  readonly closed: Promise<void>;
+
+  constructor(
+    private readonly lib: dbus.MessageBus,
+    readonly uniqueName: string,
+    closed: Promise<void>,
+  ) {
+    this.closed = closed;
+  }
+
+  get matchRuleCount(): number {
+    return this.matchCalls;
+  }
+
+  async call(o: CallOptions): Promise<unknown[]> {
+    const msg = new dbus.Message({
+      destination: o.destination,
+      path: o.path,
+      interface: o.interface,
+      member: o.member,
+      signature: o.signature ?? '',
+      body: (o.body ?? []).map(toLibrary),
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeoutMs = o.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new BusCallError(
+              'org.freedesktop.DBus.Error.NoReply',
+              `${o.destination} ${o.path} ${o.member}: no reply within ${timeoutMs} ms`,
+            ),
+          ),
+        timeoutMs,
+      );
+    });
+    try {
+      const reply = await Promise.race([this.lib.call(msg), timeout]);
+      return reply ? reply.body.map(fromLibrary) : [];
+    } catch (err) {
+      throw err instanceof BusCallError ? err : errorOf(err);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async addMatch(rule: string): Promise<void> {
+    const count = this.matchRules.get(rule) ?? 0;
+    this.matchRules.set(rule, count + 1);
+    if (count > 0) return;
+    this.matchCalls++;
+    try {
+      await this.call({
+        ...DBUS,
+        interface: 'org.freedesktop.DBus',
+        member: 'AddMatch',
+        signature: 's',
+        body: [rule],
+      });
+    } catch (err) {
+      this.matchRules.delete(rule);
+      this.matchCalls--;
+      throw err;
+    }
+  }
+
+  async removeMatch(rule: string): Promise<void> {
+    const count = this.matchRules.get(rule) ?? 0;
+    if (count === 0) return;
+    if (count > 1) {
+      this.matchRules.set(rule, count - 1);
+      return;
+    }
+    this.matchRules.delete(rule);
+    this.matchCalls--;
+    await this.call({
+      ...DBUS,
+      interface: 'org.freedesktop.DBus',
+      member: 'RemoveMatch',
+      signature: 's',
+      body: [rule],
+    });
+  }
+
+  onSignal(listener: (signal: BusSignal) => void): () => void {
+    const onMessage = (msg: dbus.Message): void => {
+      if (msg.type !== dbus.MessageType.SIGNAL) return;
+      listener({
+        sender: msg.sender,
+        path: msg.path,
+        interface: msg.interface ?? '',
+        member: msg.member,
+        body: msg.body.map(fromLibrary),
+      });
+    };
+    this.lib.on('message', onMessage);
+    return () => this.lib.removeListener('message', onMessage);
+  }
+
+  addMethodHandler(handler: MethodHandler): () => void {
+    const wrapped = (msg: dbus.Message): boolean =>
+      handler({
+        serial: msg.serial ?? 0,
+        sender: msg.sender,
+        destination: msg.destination ?? '',
+        path: msg.path,
+        interface: msg.interface ?? '',
+        member: msg.member,
+        signature: msg.signature ?? '',
+        body: msg.body.map(fromLibrary),
+      });
+    this.lib.addMethodHandler(wrapped);
+    return () => this.lib.removeMethodHandler(wrapped);
+  }
+
+  /** dbus-next builds replies from a Message; it only reads serial and sender from it. */
+  private origin(call: IncomingCall): dbus.Message {
+    return { serial: call.serial, sender: call.sender } as unknown as dbus.Message;
+  }
+
+  reply(call: IncomingCall, signature: string, body: unknown[]): void {
+    this.lib.send(dbus.Message.newMethodReturn(this.origin(call), signature, body.map(toLibrary)));
+  }
+
+  replyError(call: IncomingCall, errorName: string, text: string): void {
+    // dbus-next's typings declare the first argument as a string; it is the call message.
+    const origin = this.origin(call) as unknown as string;
+    this.lib.send(dbus.Message.newError(origin, errorName, text));
+  }
+
+  emitSignal(
+    path: string,
+    iface: string,
+    member: string,
+    signature: string,
+    body: unknown[],
+  ): void {
+    this.lib.send(dbus.Message.newSignal(path, iface, member, signature, body.map(toLibrary)));
+  }
+
+  async requestName(name: string): Promise<void> {
+    let result: number;
+    try {
+      result = await this.lib.requestName(name, DO_NOT_QUEUE);
+    } catch (err) {
+      throw errorOf(err);
+    }
+    if (result !== PRIMARY_OWNER && result !== ALREADY_OWNER) throw new NameTakenError(name);
+  }
+
+  async releaseName(name: string): Promise<void> {
+    try {
+      await this.lib.releaseName(name);
+    } catch (err) {
+      throw errorOf(err);
+    }
+  }
+
+  disconnect(): void {
+    this.lib.disconnect();
+  }
+}
+
+/**
+ * Connect to a bus (default: DBUS_SYSTEM_BUS_ADDRESS or the system socket). dbus-next's
+ * sessionBus() takes any address, which is how a private test daemon is reached.
+ */
+export function connectBus(address: string = systemBusAddress()): Promise<Bus> {
+  return new Promise((resolve, reject) => {
+    let lib: dbus.MessageBus;
+    try {
+      lib = dbus.sessionBus({ busAddress: address });
+    } catch (err) {
+      reject(errorOf(err));
+      return;
+    }
+    let settled = false;
+    let markClosed: () => void = () => undefined;
+    const closed = new Promise<void>((r) => (markClosed = r));
+    lib.on('error', (err: unknown) => {
+      if (!settled) {
+        settled = true;
+        reject(new Error(`cannot connect to D-Bus at ${address}: ${errorOf(err).message}`));
+      }
+      markClosed();
+    });
+    // dbus-next exposes no close event on MessageBus; the stream is the only source.
+    const stream = (lib as unknown as { _connection?: { stream?: NodeJS.EventEmitter } })
+      ._connection?.stream;
+    stream?.on('close', () => markClosed());
+    lib.on('connect', () => {
+      settled = true;
+      resolve(new DbusNextBus(lib, (lib as unknown as { name: string }).name, closed));
+    });
+  });
+}

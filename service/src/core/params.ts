@@ -53,7 +53,8 @@ export function paramsFromTunables(t: TunablesConfig, systemVoltage: 12 | 24 | 4
     lowSocMarginPct: t.lowSocMarginPct,
     lowSocShutdownDelayS: t.lowSocShutdownDelayS,
     socHysteresisPct: t.socHysteresisPct,
-    chargeDetectVoltage: (t.chargeDetectVoltagePer12V * systemVoltage) / 12,
+    // Multiply by the exact factor 1, 2 or 4: (13.3 * 12) / 12 is not 13.3 in floating point.
+    chargeDetectVoltage: t.chargeDetectVoltagePer12V * (systemVoltage / 12),
     chargeDetectCurrentA: t.chargeDetectCurrentA,
     chargeDetectHoldS: t.chargeDetectHoldS,
     minOffTimeS: t.minOffTimeS,

@@ -1,6 +1,6 @@
 /** behaviour.md section 4 priorities and outputs table, section 5 alarms table, events. */
 import { initialMemory, persistedPart, step } from '../../service/src/core/engine';
-import { Harness, T0, defaultInput } from './harness';
+import { Harness, T0, defaultInput, type HarnessOptions } from './harness';
 
 describe('priorities: REMOTE_OFF > FAULT > LOADS_OFF_UV > LOADS_OFF_SOC > PRE_ALARM > NORMAL', () => {
   test('each state wins over the ones below it', () => {
@@ -49,7 +49,7 @@ describe('priorities: REMOTE_OFF > FAULT > LOADS_OFF_UV > LOADS_OFF_SOC > PRE_AL
 });
 
 describe('outputs table (behaviour.md section 4)', () => {
-  const cases: [string, ConstructorParameters<typeof Harness>[0], object][] = [
+  const cases: [string, HarnessOptions, [boolean, boolean, boolean]][] = [
     ['STARTING', { input: { lines: { dischargeAllowed: 'unknown' } } }, [false, false, false]],
     ['REMOTE_OFF', { input: { softwareRemoteOn: false } }, [false, false, false]],
     ['FAULT', { input: { lines: { dischargeAllowed: 'unhealthy' } } }, [false, false, true]],

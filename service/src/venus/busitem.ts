@@ -37,6 +37,8 @@ export type ExtraMethod = (call: IncomingCall) => MethodResult | Promise<MethodR
 export interface BusItemServiceOptions {
   /** SetValue code for a refused value: velib 2, localsettings -1. */
   refusedCode?: number;
+  /** Told after a write from the bus was applied (persist /CustomName, /Mode, settings...). */
+  onWrite?: (path: string, value: ItemValue) => void;
 }
 
 interface Item {
@@ -58,7 +60,7 @@ export class BusItemService {
   constructor(
     private readonly bus: Bus,
     readonly name: string,
-    options: BusItemServiceOptions = {},
+    private readonly options: BusItemServiceOptions = {},
   ) {
     this.refusedCode = options.refusedCode ?? SET_REFUSED;
   }
@@ -289,6 +291,7 @@ export class BusItemService {
     // The path may have been removed while the hook ran.
     if (this.items.get(path) !== item) return this.refusedCode;
     this.set(path, value);
+    this.options.onWrite?.(path, value);
     return SET_OK;
   }
 

@@ -1,0 +1,94 @@
+/**
+ * A short, readable picture of a valid config: what `check-config` prints and what the
+ * service logs at start, so a commissioning engineer sees the wiring as the service sees it.
+ */
+import { LINE_ROLES, OUTPUT_NAMES } from '../core/types';
+import { batteryServiceName } from './problem';
+import type { LineConfig, OutputTarget, SmallBmsConfig } from './types';
+
+function describeSource(line: LineConfig): string {
+  const s = line.source;
+  const level = `asserted = ${line.assertedLevel}, debounce ${line.debounceMs} ms`;
+  switch (s.type) {
+    case 'gpio':
+      return s.input !== undefined
+        ? `digital input ${s.input} via sysfs (poll ${s.pollMs} ms), ${level}`
+        : `gpio file ${s.path} (poll ${s.pollMs} ms), ${level}`;
+    case 'digitalinput':
+      return `digital input ${s.input} via com.victronenergy.digitalinput.input_${s.input}, ${level}`;
+    case 'dbus': {
+      const stale = s.staleTimeoutS > 0 ? `stale after ${s.staleTimeoutS} s` : 'no stale timeout';
+      return `${s.service} ${s.path} ${s.op} ${s.value}, ${stale}`;
+    }
+  }
+}
+
+function describeTarget(t: OutputTarget): string {
+  const inverted = t.invert ? ' (inverted)' : '';
+  switch (t.type) {
+    case 'relay':
+      return `relay ${t.relay}${inverted}`;
+    case 'switch':
+      return `${t.service} channel ${t.channel}${inverted}`;
+    case 'gpio':
+      return `gpio ${t.path}${inverted}`;
+    case 'device':
+      return `${t.service} ${t.path} (on ${t.onValue}, off ${t.offValue})${inverted}`;
+    case 'dvcc':
+      return `DVCC${inverted}`;
+    case 'buzzer':
+      return `buzzer${inverted}`;
+  }
+}
+
+function pad(s: string, width: number): string {
+  return s.length >= width ? `${s} ` : s + ' '.repeat(width - s.length);
+}
+
+/** Tunables that differ from the schema defaults, e.g. `preAlarmLeadS 60 (default 30)`. */
+function changedTunables(config: SmallBmsConfig, defaults: Record<string, unknown>): string[] {
+  const base = (defaults.tunables ?? {}) as Record<string, unknown>;
+  const current = config.tunables as unknown as Record<string, unknown>;
+  return Object.keys(current)
+    .filter((k) => current[k] !== base[k])
+    .map((k) => `${k} ${String(current[k])} (default ${String(base[k])})`);
+}
+
+export function summarize(config: SmallBmsConfig, defaults: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  out.push(
+    `bank ${config.name}: ${batteryServiceName(config.name)}, board ${config.board}, ${config.systemVoltage} V system`,
+  );
+  out.push('lines:');
+  const unwired: string[] = [];
+  for (const role of LINE_ROLES) {
+    const line = config.lines[role];
+    if (line) out.push(`  ${pad(role, 18)}${describeSource(line)}`);
+    else unwired.push(role);
+  }
+  if (unwired.length > 0) out.push(`  not wired: ${unwired.join(', ')}`);
+  out.push('outputs:');
+  for (const name of OUTPUT_NAMES) {
+    const targets = config.outputs[name];
+    const text = targets.length > 0 ? targets.map(describeTarget).join(', ') : 'no target';
+    out.push(`  ${pad(name, 10)}${text}`);
+  }
+  out.push(
+    config.batteryMonitor
+      ? `battery monitor: ${config.batteryMonitor.service} (stale after ${config.batteryMonitor.staleTimeoutS} s)`
+      : 'battery monitor: none (discharge floor and charge detection inactive)',
+  );
+  const changed = changedTunables(config, defaults);
+  out.push(changed.length > 0 ? `tunables: ${changed.join(', ')}` : 'tunables: all defaults');
+  const m = config.mqtt;
+  out.push(
+    m.enabled
+      ? `mqtt: ${m.url}, prefix ${m.prefix}, Home Assistant discovery ${m.homeAssistant.enabled ? `on (${m.homeAssistant.discoveryPrefix})` : 'off'}`
+      : 'mqtt: off',
+  );
+  out.push(
+    `boot policy ${config.bootPolicy}${config.dryRun ? ', DRY RUN (no target is driven)' : ''}, history ${config.history.maxEvents} events`,
+  );
+  out.push(`gpio root ${config.gpioRoot}, data dir ${config.dataDir}`);
+  return out;
+}

@@ -1,0 +1,209 @@
+/**
+ * Our `com.victronenergy.battery.smallbms` service: the path table (venus.md mandatory
+ * paths, contract.md paths, the standard battery paths the stock GX console reads) and the
+ * mapping from a StatusSnapshot to values. Served by the generic BusItem exporter.
+ */
+import { BMS_STATES, LINE_ROLES, type AlarmName, type LineRole } from '../core/types';
+import type { StatusSnapshot } from '../status';
+import type { BusItemService, ItemValue, WriteRules } from '../venus/busitem';
+
+/** Our ProductId (documented in the README): 0xB0F1, outside Victron's product ranges. */
+export const PRODUCT_ID = 0xb0f1;
+export const PRODUCT_NAME = 'smallBMS NG (GX)';
+
+export const MODE_ON = 3;
+export const MODE_STANDBY = 252;
+
+const ALARM_PATHS: Record<AlarmName, string> = {
+  lowCellVoltage: '/Alarms/LowCellVoltage',
+  lowSoc: '/Alarms/LowSoc',
+  bmsCable: '/Alarms/BmsCable',
+  highCellVoltage: '/Alarms/HighCellVoltage',
+  highTemperature: '/Alarms/HighTemperature',
+  lowChargeTemperature: '/Alarms/LowChargeTemperature',
+};
+
+export function linePath(role: LineRole): string {
+  return `/Bms/Lines/${role[0].toUpperCase()}${role.slice(1)}`;
+}
+
+/** Standard battery /State: 0 initialising, 9 running, 10 error, 14 standby. */
+function batteryState(s: StatusSnapshot): number {
+  switch (s.state) {
+    case 'STARTING':
+      return 0;
+    case 'FAULT':
+      return 10;
+    case 'REMOTE_OFF':
+      return 14;
+    default:
+      return 9;
+  }
+}
+
+export interface DvccLimits {
+  maxChargeVoltage: number;
+  maxChargeCurrentA: number;
+  maxDischargeCurrentA: number;
+  batteryLowVoltage: number;
+}
+
+/** Lithium NG defaults per 12 V: 14.2 V charge, 11.6 V low (scaled by system voltage). */
+export function dvccLimits(systemVoltage: 12 | 24 | 48): DvccLimits {
+  const k = systemVoltage / 12;
+  return {
+    maxChargeVoltage: Math.round(14.2 * k * 10) / 10,
+    maxChargeCurrentA: 1000,
+    maxDischargeCurrentA: 1000,
+    batteryLowVoltage: Math.round(11.6 * k * 10) / 10,
+  };
+}
+
+export interface BatteryServiceOptions {
+  deviceInstance: number;
+  version: string;
+  connection: string;
+  hardware: string;
+  serial: string;
+  customName: string;
+  /** Present only when a DVCC target is configured. */
+  dvcc?: DvccLimits;
+  /** Writes from the console / MQTT. Return false to refuse. */
+  onMode: (on: boolean) => boolean | Promise<boolean>;
+  onDryRun: (on: boolean) => boolean | Promise<boolean>;
+  onCustomName: (name: string) => boolean | Promise<boolean>;
+  onTestOutput: (output: 'load' | 'charge' | 'preAlarm', on: boolean) => boolean | Promise<boolean>;
+}
+
+const onOff = (v: number | string): string => (v === 1 ? 'On' : 'Off');
+const secondsText = (v: number | string): string => `${v} s`;
+
+/** Add every path of our service to the exporter (before register()). */
+export function addBatteryPaths(svc: BusItemService, o: BatteryServiceOptions): void {
+  const fixed: Record<string, ItemValue> = {
+    '/Mgmt/ProcessName': 'dbus-smallbms',
+    '/Mgmt/ProcessVersion': o.version,
+    '/Mgmt/Connection': o.connection,
+    '/DeviceInstance': o.deviceInstance,
+    '/ProductId': PRODUCT_ID,
+    '/ProductName': PRODUCT_NAME,
+    '/FirmwareVersion': o.version,
+    '/HardwareVersion': o.hardware,
+    '/Connected': 1,
+    '/Serial': o.serial,
+  };
+  for (const [path, value] of Object.entries(fixed)) {
+    svc.add(path, { type: typeof value === 'number' ? 'i' : 's', value });
+  }
+  svc.add('/CustomName', {
+    type: 's',
+    value: o.customName,
+    writable: { validate: (v) => String(v).length <= 64, onSet: (v) => o.onCustomName(String(v)) },
+  });
+
+  const measure = (path: string, unit: string, digits: number): void =>
+    svc.add(path, { type: 'd', value: null, text: (v) => `${Number(v).toFixed(digits)}${unit}` });
+  measure('/Soc', '%', 1);
+  measure('/Dc/0/Voltage', 'V', 2);
+  measure('/Dc/0/Current', 'A', 1);
+  measure('/Dc/0/Power', 'W', 0);
+
+  svc.add('/State', { type: 'i', value: 0 });
+  const modeRules: WriteRules = {
+    values: [MODE_ON, MODE_STANDBY],
+    onSet: (v) => o.onMode(v === MODE_ON),
+  };
+  svc.add('/Mode', {
+    type: 'i',
+    value: MODE_ON,
+    text: (v) => (v === MODE_ON ? 'On' : v === MODE_STANDBY ? 'Standby' : String(v)),
+    writable: modeRules,
+  });
+  for (const path of ['/Io/AllowToDischarge', '/Io/AllowToCharge', '/Io/ExternalRelay']) {
+    svc.add(path, { type: 'i', value: 0, text: (v) => (v === 1 ? 'Yes' : 'No') });
+  }
+  for (const path of Object.values(ALARM_PATHS)) svc.add(path, { type: 'i', value: null });
+
+  svc.add('/Bms/State', { type: 'i', value: 0, text: (v) => BMS_STATES[Number(v)] ?? String(v) });
+  for (const role of LINE_ROLES) svc.add(linePath(role), { type: 'i', value: null, text: onOff });
+  for (const name of ['Load', 'Charge', 'PreAlarm']) {
+    svc.add(`/Bms/Outputs/${name}`, { type: 'i', value: 0, text: onOff });
+  }
+  svc.add('/Bms/Countdown/LoadDisconnect', { type: 'd', value: null, text: secondsText });
+  svc.add('/Bms/Countdown/LowSocShutdown', { type: 'd', value: null, text: secondsText });
+  svc.add('/Bms/ChargeDetected', { type: 'i', value: 0, text: onOff });
+  svc.add('/Bms/DryRun', {
+    type: 'i',
+    value: 0,
+    text: onOff,
+    writable: { values: [0, 1], onSet: (v) => o.onDryRun(v === 1) },
+  });
+  svc.add('/Bms/LastEvent', { type: 's', value: '' });
+  svc.add('/Bms/LastEventJson', { type: 's', value: '' });
+  svc.add('/Bms/Notes', { type: 's', value: '' });
+  const testOutputs = { Load: 'load', Charge: 'charge', PreAlarm: 'preAlarm' } as const;
+  for (const [name, output] of Object.entries(testOutputs)) {
+    svc.add(`/Bms/TestOutput/${name}`, {
+      type: 'i',
+      value: null,
+      writable: { values: [0, 1], onSet: (v) => o.onTestOutput(output, v === 1) },
+    });
+  }
+
+  if (o.dvcc) {
+    svc.add('/Info/MaxChargeVoltage', { type: 'd', value: o.dvcc.maxChargeVoltage });
+    svc.add('/Info/MaxChargeCurrent', { type: 'd', value: 0 });
+    svc.add('/Info/MaxDischargeCurrent', { type: 'd', value: 0 });
+    svc.add('/Info/BatteryLowVoltage', { type: 'd', value: o.dvcc.batteryLowVoltage });
+  }
+}
+
+/**
+ * What the DVCC targets were last driven to (a target, so dry run leaves it alone), not the
+ * logical outputs.
+ */
+export interface DvccState {
+  limits: DvccLimits;
+  chargeAllowed: boolean;
+  loadAllowed: boolean;
+}
+
+const bit = (b: boolean): number => (b ? 1 : 0);
+
+/** The values a snapshot gives our paths (only changed ones are signalled by the exporter). */
+export function batteryValues(s: StatusSnapshot, dvcc?: DvccState): Record<string, ItemValue> {
+  const v: Record<string, ItemValue> = {
+    '/Soc': s.soc,
+    '/Dc/0/Voltage': s.voltage,
+    '/Dc/0/Current': s.current,
+    '/Dc/0/Power':
+      s.voltage === null || s.current === null ? null : Math.round(s.voltage * s.current),
+    '/State': batteryState(s),
+    '/Mode': s.mode === 'on' ? MODE_ON : MODE_STANDBY,
+    '/Io/AllowToDischarge': bit(s.outputs.load),
+    '/Io/AllowToCharge': bit(s.outputs.charge),
+    '/Io/ExternalRelay': bit(s.outputs.preAlarm),
+    '/Bms/State': s.stateCode,
+    '/Bms/Outputs/Load': bit(s.outputs.load),
+    '/Bms/Outputs/Charge': bit(s.outputs.charge),
+    '/Bms/Outputs/PreAlarm': bit(s.outputs.preAlarm),
+    '/Bms/Countdown/LoadDisconnect': s.countdowns.loadDisconnectS,
+    '/Bms/Countdown/LowSocShutdown': s.countdowns.lowSocShutdownS,
+    '/Bms/ChargeDetected': bit(s.chargeDetected),
+    '/Bms/DryRun': bit(s.dryRun),
+    '/Bms/LastEvent': s.lastEvent ?? '',
+    '/Bms/Notes': s.notes.join('; '),
+  };
+  for (const [name, path] of Object.entries(ALARM_PATHS) as [AlarmName, string][]) {
+    v[path] = s.alarms[name];
+  }
+  for (const role of LINE_ROLES) {
+    const status = s.lines[role];
+    v[linePath(role)] = status === 'asserted' ? 1 : status === 'released' ? 0 : null;
+  }
+  if (dvcc) {
+    v['/Info/MaxChargeCurrent'] = dvcc.chargeAllowed ? dvcc.limits.maxChargeCurrentA : 0;
+    v['/Info/MaxDischargeCurrent'] = dvcc.loadAllowed ? dvcc.limits.maxDischargeCurrentA : 0;
+  }
+  return v;
+}

@@ -1,0 +1,102 @@
+/**
+ * SoC, voltage and current from the configured battery monitor, with staleness. Victron
+ * services signal only on change, so a quiet path is not proof of a dead source: when
+ * nothing arrived within the stale timeout we re-read /Soc once, and only a failed read (or
+ * the service leaving) makes the values missing. The engine then pauses the floor logic.
+ */
+import type { BatteryMonitorConfig } from '../config/types';
+import type { RemoteValues, ValueUpdate } from '../venus/api';
+import type { ControllerClock } from './controller';
+
+export interface MeasurementValues {
+  soc: number | null;
+  voltage: number | null;
+  current: number | null;
+}
+
+const PATHS = { soc: '/Soc', voltage: '/Dc/0/Voltage', current: '/Dc/0/Current' } as const;
+type Key = keyof typeof PATHS;
+
+export class Measurements {
+  private values: MeasurementValues = { soc: null, voltage: null, current: null };
+  private present = false;
+  private fresh = false;
+  private lastUpdate = 0;
+  private timer: unknown = null;
+  private unwatch: (() => void)[] = [];
+  private stopped = false;
+
+  constructor(
+    private readonly config: BatteryMonitorConfig | undefined,
+    private readonly remote: RemoteValues | undefined,
+    private readonly clock: ControllerClock,
+    private readonly onChange: () => void,
+  ) {}
+
+  /** Values as the engine should see them: null when missing or stale. */
+  get(): MeasurementValues {
+    if (!this.present || !this.fresh) return { soc: null, voltage: null, current: null };
+    return this.values;
+  }
+
+  /** Why SoC is missing, for the status notes; null when fine or not configured. */
+  problem(): string | null {
+    if (!this.config) return 'no battery monitor configured: discharge floor inactive';
+    if (!this.present) return `battery monitor ${this.config.service} not on D-Bus`;
+    if (!this.fresh) return `battery monitor ${this.config.service} stale`;
+    if (this.values.soc === null) return `battery monitor ${this.config.service} gives no SoC`;
+    return null;
+  }
+
+  start(): void {
+    if (!this.config || !this.remote) return;
+    const { service } = this.config;
+    for (const key of Object.keys(PATHS) as Key[]) {
+      this.unwatch.push(this.remote.watch(service, PATHS[key], (u) => this.update(key, u)));
+    }
+    this.arm();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const u of this.unwatch) u();
+    this.unwatch = [];
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+  }
+
+  private update(key: Key, u: ValueUpdate): void {
+    const before = JSON.stringify(this.get());
+    this.present = u.present;
+    this.values = { ...this.values, [key]: typeof u.value === 'number' ? u.value : null };
+    if (u.present) {
+      this.fresh = true;
+      this.lastUpdate = this.clock.now();
+    }
+    if (JSON.stringify(this.get()) !== before) this.onChange();
+  }
+
+  private arm(): void {
+    if (this.stopped || !this.config || this.config.staleTimeoutS <= 0) return;
+    const timeoutMs = this.config.staleTimeoutS * 1000;
+    const wait = Math.max(100, this.lastUpdate + timeoutMs - this.clock.now());
+    this.timer = this.clock.setTimeout(() => void this.checkStale(timeoutMs), wait);
+  }
+
+  private async checkStale(timeoutMs: number): Promise<void> {
+    this.timer = null;
+    if (this.stopped || !this.config || !this.remote) return;
+    if (this.present && this.clock.now() - this.lastUpdate >= timeoutMs) {
+      const soc = await this.remote.getValue(this.config.service, PATHS.soc);
+      const before = JSON.stringify(this.get());
+      if (soc === undefined) {
+        this.fresh = false;
+      } else {
+        this.fresh = true;
+        this.lastUpdate = this.clock.now();
+        this.values = { ...this.values, soc: typeof soc === 'number' ? soc : null };
+      }
+      if (JSON.stringify(this.get()) !== before) this.onChange();
+    }
+    this.arm();
+  }
+}

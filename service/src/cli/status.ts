@@ -1,0 +1,107 @@
+/**
+ * `smallbms status [--json]`: the running service's state, lines, outputs, alarms and
+ * countdowns, read over D-Bus the way any consumer reads it (one GetItems).
+ */
+import { LINE_ROLES } from '../core/types';
+import { linePath } from '../app/battery-service';
+import type { CliIo } from './main';
+import { flag, getItems, notRunning, targetService, withBus, type Item } from './remote';
+
+const ALARMS = [
+  'LowCellVoltage',
+  'LowSoc',
+  'BmsCable',
+  'HighCellVoltage',
+  'HighTemperature',
+  'LowChargeTemperature',
+];
+const LEVEL = ['ok', 'warning', 'alarm'];
+
+export function statusJson(service: string, items: Map<string, Item>): Record<string, unknown> {
+  const num = (p: string): number | null => {
+    const v = items.get(p)?.value;
+    return typeof v === 'number' ? v : null;
+  };
+  const lines: Record<string, string> = {};
+  for (const role of LINE_ROLES) {
+    const v = num(linePath(role));
+    if (v !== null) lines[role] = v === 1 ? 'asserted' : 'released';
+  }
+  const alarms: Record<string, number> = {};
+  for (const a of ALARMS) {
+    const v = num(`/Alarms/${a}`);
+    if (v !== null) alarms[a] = v;
+  }
+  return {
+    service,
+    state: items.get('/Bms/State')?.text ?? null,
+    stateCode: num('/Bms/State'),
+    lines,
+    outputs: {
+      load: num('/Bms/Outputs/Load') === 1,
+      charge: num('/Bms/Outputs/Charge') === 1,
+      preAlarm: num('/Bms/Outputs/PreAlarm') === 1,
+    },
+    alarms,
+    countdowns: {
+      loadDisconnectS: num('/Bms/Countdown/LoadDisconnect'),
+      lowSocShutdownS: num('/Bms/Countdown/LowSocShutdown'),
+    },
+    chargeDetected: num('/Bms/ChargeDetected') === 1,
+    soc: num('/Soc'),
+    voltage: num('/Dc/0/Voltage'),
+    current: num('/Dc/0/Current'),
+    mode: num('/Mode') === 3 ? 'on' : 'standby',
+    dryRun: num('/Bms/DryRun') === 1,
+    deviceInstance: num('/DeviceInstance'),
+    notes: String(items.get('/Bms/Notes')?.value ?? ''),
+    lastEvent: String(items.get('/Bms/LastEvent')?.value ?? ''),
+  };
+}
+
+function human(s: Record<string, unknown>): string[] {
+  const onOff = (b: unknown): string => (b ? 'ON' : 'off');
+  const outputs = s.outputs as Record<string, boolean>;
+  const countdowns = s.countdowns as Record<string, number | null>;
+  const alarms = Object.entries(s.alarms as Record<string, number>)
+    .filter(([, v]) => v > 0)
+    .map(([k, v]) => `${k} ${LEVEL[v] ?? v}`);
+  const fmt = (v: unknown, unit: string, d: number): string =>
+    typeof v === 'number' ? `${v.toFixed(d)} ${unit}` : `--- ${unit}`;
+  const out = [
+    `${s.service} (instance ${s.deviceInstance ?? '?'})`,
+    `state      ${s.state}${s.dryRun ? '  [DRY RUN: targets not driven]' : ''}`,
+    `outputs    load ${onOff(outputs.load)} · charge ${onOff(outputs.charge)} · pre-alarm ${onOff(outputs.preAlarm)}`,
+    `lines      ${
+      Object.entries(s.lines as Record<string, string>)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(' · ') || '(none valid)'
+    }`,
+    `alarms     ${alarms.length ? alarms.join(' · ') : 'none'}`,
+    `battery    ${fmt(s.soc, '%', 1)} · ${fmt(s.voltage, 'V', 2)} · ${fmt(s.current, 'A', 1)}${
+      s.chargeDetected ? ' · charge detected' : ''
+    }`,
+    `mode       ${s.mode}`,
+  ];
+  if (countdowns.loadDisconnectS !== null)
+    out.push(`countdown  load disconnect in ${countdowns.loadDisconnectS} s`);
+  if (countdowns.lowSocShutdownS !== null)
+    out.push(`countdown  low-SoC shutdown in ${countdowns.lowSocShutdownS} s`);
+  if (s.notes) out.push(`notes      ${s.notes}`);
+  if (s.lastEvent) out.push(`last event ${s.lastEvent}`);
+  return out;
+}
+
+export async function statusCommand(argv: string[], io: CliIo): Promise<number> {
+  const service = await targetService(argv);
+  try {
+    const items = await withBus((bus) => getItems(bus, service));
+    const s = statusJson(service, items);
+    if (flag(argv, '--json')) io.log(JSON.stringify(s, null, 2));
+    else for (const line of human(s)) io.log(line);
+    return 0;
+  } catch (err) {
+    io.error(notRunning(service, err));
+    return 1;
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * The part of com.victronenergy.system (dbus-systemcalc-py) we depend on: GX relays through
+ * /Relay/<i>/State (written to <gpioRoot>/relay_<i+1>/value), honouring the relay function
+ * setting, InitialState restore for manual relays, and /Buzzer/State.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connectBus, type Bus } from '../venus/bus';
+import type { ItemSpec, ItemValue } from '../venus/busitem';
+import { SettingsClient, type SettingSpec } from '../venus/settings';
+import { DummyService } from './dummy-service';
+
+export const RELAY_MANUAL = 2;
+
+export interface SystemcalcOptions {
+  address: string;
+  /** Where relay_<n>/value files live; omit to keep relays in memory only. */
+  gpioRoot?: string;
+  relays?: number;
+  buzzer?: boolean;
+}
+
+/** venus.md: relay 0 uses /Settings/Relay/Function (default alarm), relay 1 /Settings/Relay/1/Function (manual). */
+export function relayFunctionPath(relay: number): string {
+  return relay === 0 ? '/Settings/Relay/Function' : `/Settings/Relay/${relay}/Function`;
+}
+
+export function relayInitialStatePath(relay: number): string {
+  return `/Settings/Relay/${relay}/InitialState`;
+}
+
+export class SystemcalcStandIn extends DummyService {
+  private settingsBus: Bus | undefined;
+  private settings: SettingsClient | undefined;
+  private readonly gate: { allow: (relay: number) => boolean };
+  private readonly relays: number;
+
+  constructor(private readonly sys: SystemcalcOptions) {
+    const relays = sys.relays ?? 2;
+    const gate = { allow: (_relay: number) => true };
+    const paths: Record<string, ItemSpec> = {};
+    for (let i = 0; i < relays; i++) {
+      paths[`/Relay/${i}/State`] = {
+        type: 'i',
+        value: 0,
+        writable: { values: [0, 1], onSet: () => gate.allow(i) },
+      };
+    }
+    if (sys.buzzer ?? true)
+      paths['/Buzzer/State'] = { type: 'i', value: 0, writable: { values: [0, 1] } };
+    super({
+      address: sys.address,
+      name: 'com.victronenergy.system',
+      mandatory: { deviceInstance: 0, productId: 0, productName: 'System calc (simulated)' },
+      paths,
+    });
+    this.relays = relays;
+    this.gate = gate;
+    gate.allow = (relay) => this.relayFunction(relay) === RELAY_MANUAL;
+  }
+
+  override async start(): Promise<void> {
+    await super.start();
+    for (let i = 0; i < this.relays; i++) this.writeGpio(i, 0);
+    this.settingsBus = await connectBus(this.sys.address);
+    this.settings = new SettingsClient(this.settingsBus);
+    await this.settings.start();
+    const specs: SettingSpec[] = [];
+    for (let i = 0; i < this.relays; i++) {
+      specs.push({
+        path: relayFunctionPath(i),
+        default: i === 0 ? 0 : RELAY_MANUAL,
+        min: -1,
+        max: 6,
+      });
+      specs.push({ path: relayInitialStatePath(i), default: 0, min: 0, max: 1 });
+    }
+    // localsettings may come later; restore manual relays once it has answered.
+    void this.settings.add(specs).then(
+      () => this.restoreInitialStates(),
+      () => undefined,
+    );
+  }
+
+  override async stop(): Promise<void> {
+    this.settings?.stop();
+    this.settingsBus?.disconnect();
+    this.settings = undefined;
+    this.settingsBus = undefined;
+    await super.stop();
+  }
+
+  relayFunction(relay: number): number {
+    const value = this.settings?.get(relayFunctionPath(relay));
+    return typeof value === 'number' ? value : relay === 0 ? 0 : RELAY_MANUAL;
+  }
+
+  relayState(relay: number): ItemValue {
+    return this.get(`/Relay/${relay}/State`);
+  }
+
+  protected override written(path: string, value: ItemValue): void {
+    const match = /^\/Relay\/(\d+)\/State$/.exec(path);
+    if (!match || typeof value !== 'number') return;
+    const relay = Number(match[1]);
+    this.writeGpio(relay, value);
+    // systemcalc remembers the manual state for the next boot.
+    void this.settings?.setValue(relayInitialStatePath(relay), value);
+  }
+
+  private restoreInitialStates(): void {
+    for (let i = 0; i < this.relays; i++) {
+      if (this.relayFunction(i) !== RELAY_MANUAL) continue;
+      const initial = this.settings?.get(relayInitialStatePath(i));
+      if (typeof initial !== 'number' || !this.running) continue;
+      this.set(`/Relay/${i}/State`, initial);
+      this.writeGpio(i, initial);
+    }
+  }
+
+  private writeGpio(relay: number, value: number): void {
+    if (!this.sys.gpioRoot) return;
+    const dir = join(this.sys.gpioRoot, `relay_${relay + 1}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'value'), `${value}\n`);
+  }
+}

@@ -1,0 +1,272 @@
+/**
+ * Follows other com.victronenergy.* services the way velib's dbusmonitor and dbus-flashmq
+ * do: three broad match rules for the whole connection, a GetItems scan when a watched
+ * service appears, then signals only. Only services somebody watches are scanned.
+ */
+import { Typed, type Bus, type BusSignal } from './bus';
+import type { RemoteValues, ValueUpdate, VeValue } from './api';
+import { plain, sameValue, typed } from './values';
+
+const BUSITEM = 'com.victronenergy.BusItem';
+const DBUS = {
+  destination: 'org.freedesktop.DBus',
+  path: '/org/freedesktop/DBus',
+  interface: 'org.freedesktop.DBus',
+};
+export const MONITOR_RULES = [
+  "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0namespace='com.victronenergy'",
+  `type='signal',interface='${BUSITEM}',member='ItemsChanged'`,
+  `type='signal',interface='${BUSITEM}',member='PropertiesChanged'`,
+];
+
+type Watcher = (update: ValueUpdate) => void;
+type PresenceListener = (present: boolean) => void;
+
+interface Tracked {
+  owner: string | undefined;
+  values: Map<string, VeValue | undefined>;
+  watchers: Map<string, Set<Watcher>>;
+  presence: Set<PresenceListener>;
+  /** Bumped on every appearance, so a slow scan of a previous owner is ignored. */
+  generation: number;
+}
+
+export interface ServiceMonitorOptions {
+  timeoutMs?: number;
+  log?: (message: string) => void;
+}
+
+export class ServiceMonitor implements RemoteValues {
+  private readonly services = new Map<string, Tracked>();
+  private readonly byOwner = new Map<string, string>();
+  private stopSignals: (() => void) | undefined;
+  private readonly timeoutMs: number;
+  private readonly log: (message: string) => void;
+
+  constructor(
+    private readonly bus: Bus,
+    options: ServiceMonitorOptions = {},
+  ) {
+    this.timeoutMs = options.timeoutMs ?? 5000;
+    this.log = options.log ?? (() => undefined);
+  }
+
+  async start(): Promise<void> {
+    if (this.stopSignals) return;
+    this.stopSignals = this.bus.onSignal((s) => this.onSignal(s));
+    for (const rule of MONITOR_RULES) await this.bus.addMatch(rule);
+  }
+
+  stop(): void {
+    this.stopSignals?.();
+    this.stopSignals = undefined;
+    for (const rule of MONITOR_RULES) void this.bus.removeMatch(rule).catch(() => undefined);
+    this.services.clear();
+    this.byOwner.clear();
+  }
+
+  watch(service: string, path: string, onUpdate: Watcher): () => void {
+    const tracked = this.track(service);
+    let set = tracked.watchers.get(path);
+    if (!set) tracked.watchers.set(path, (set = new Set()));
+    set.add(onUpdate);
+    // "Soon after the call": the current knowledge, unless the first scan will tell.
+    setImmediate(() => {
+      if (set?.has(onUpdate) && tracked.generation > 0) onUpdate(this.current(tracked, path));
+    });
+    return () => {
+      set?.delete(onUpdate);
+    };
+  }
+
+  /** Present now (as far as NameOwnerChanged told us); tracks the service from now on. */
+  isPresent(service: string): boolean {
+    return this.track(service).owner !== undefined;
+  }
+
+  /** Called on every appearance/departure of a service (and once with the current state). */
+  onPresence(service: string, listener: PresenceListener): () => void {
+    const tracked = this.track(service);
+    tracked.presence.add(listener);
+    setImmediate(() => {
+      if (tracked.presence.has(listener) && tracked.generation > 0)
+        listener(tracked.owner !== undefined);
+    });
+    return () => tracked.presence.delete(listener);
+  }
+
+  /** Names on the bus starting with `prefix` (e.g. 'com.victronenergy.battery.'). */
+  async listServices(prefix: string): Promise<string[]> {
+    const [names] = await this.bus.call({
+      ...DBUS,
+      member: 'ListNames',
+      timeoutMs: this.timeoutMs,
+    });
+    return (Array.isArray(names) ? (names as string[]) : [])
+      .filter((n) => n.startsWith(prefix))
+      .sort();
+  }
+
+  async getValue(service: string, path: string): Promise<VeValue | undefined> {
+    try {
+      const [value] = await this.bus.call({
+        destination: service,
+        path,
+        interface: BUSITEM,
+        member: 'GetValue',
+        timeoutMs: this.timeoutMs,
+      });
+      return plain(value);
+    } catch {
+      return undefined;
+    }
+  }
+
+  async setValue(service: string, path: string, value: number | string): Promise<boolean> {
+    try {
+      const [code] = await this.bus.call({
+        destination: service,
+        path,
+        interface: BUSITEM,
+        member: 'SetValue',
+        signature: 'v',
+        body: [typed(value)],
+        timeoutMs: this.timeoutMs,
+      });
+      return code === 0;
+    } catch (err) {
+      this.log(`monitor: SetValue ${service} ${path} failed: ${(err as Error).message}`);
+      return false;
+    }
+  }
+
+  private track(service: string): Tracked {
+    let tracked = this.services.get(service);
+    if (tracked) return tracked;
+    tracked = {
+      owner: undefined,
+      values: new Map(),
+      watchers: new Map(),
+      presence: new Set(),
+      generation: 0,
+    };
+    this.services.set(service, tracked);
+    const t = tracked;
+    this.bus
+      .call({
+        ...DBUS,
+        member: 'GetNameOwner',
+        signature: 's',
+        body: [service],
+        timeoutMs: this.timeoutMs,
+      })
+      .then(
+        ([owner]) => {
+          if (t.generation === 0 && typeof owner === 'string') this.appeared(service, t, owner);
+        },
+        () => {
+          if (t.generation === 0) this.left(service, t);
+        },
+      );
+    return tracked;
+  }
+
+  private current(tracked: Tracked, path: string): ValueUpdate {
+    return {
+      value: tracked.owner ? tracked.values.get(path) : undefined,
+      present: tracked.owner !== undefined,
+    };
+  }
+
+  private appeared(service: string, tracked: Tracked, owner: string): void {
+    if (tracked.owner) this.byOwner.delete(tracked.owner);
+    tracked.owner = owner;
+    tracked.generation++;
+    tracked.values.clear();
+    this.byOwner.set(owner, service);
+    void this.scan(service, tracked, tracked.generation);
+  }
+
+  private left(service: string, tracked: Tracked): void {
+    if (tracked.owner) this.byOwner.delete(tracked.owner);
+    const wasPresent = tracked.owner !== undefined;
+    tracked.owner = undefined;
+    tracked.generation++;
+    tracked.values.clear();
+    if (wasPresent) this.log(`monitor: ${service} left the bus`);
+    for (const listener of tracked.presence) listener(false);
+    for (const [path, set] of tracked.watchers) for (const w of set) w(this.current(tracked, path));
+  }
+
+  /** GetItems on `/`; else GetValue on `/` (relative keys); else per-path GetValue. */
+  private async scan(service: string, tracked: Tracked, generation: number): Promise<void> {
+    const found = new Map<string, VeValue | undefined>();
+    const call = (path: string, member: string) =>
+      this.bus.call({
+        destination: service,
+        path,
+        interface: BUSITEM,
+        member,
+        timeoutMs: this.timeoutMs,
+      });
+    try {
+      const [items] = await call('/', 'GetItems');
+      for (const [path, props] of Object.entries(
+        (items ?? {}) as Record<string, Record<string, unknown>>,
+      )) {
+        found.set(path, plain(props?.Value));
+      }
+    } catch {
+      try {
+        const [root] = await call('/', 'GetValue');
+        const dict = plain(root);
+        if (dict === undefined || typeof dict !== 'object' || Array.isArray(dict))
+          throw new Error('no dict');
+        for (const [key, value] of Object.entries(dict))
+          found.set('/' + key, value as VeValue | undefined);
+      } catch {
+        for (const path of tracked.watchers.keys())
+          found.set(path, await this.getValue(service, path));
+      }
+    }
+    if (tracked.generation !== generation) return;
+    // Signals that arrived during the scan are newer than nothing but older than the reply.
+    for (const [path, value] of found) tracked.values.set(path, value);
+    this.log(`monitor: ${service} scanned, ${found.size} paths`);
+    for (const listener of tracked.presence) listener(true);
+    for (const [path, set] of tracked.watchers) for (const w of set) w(this.current(tracked, path));
+  }
+
+  private onSignal(s: BusSignal): void {
+    if (s.member === 'NameOwnerChanged' && s.interface === 'org.freedesktop.DBus') {
+      const [name, , newOwner] = s.body;
+      const tracked = typeof name === 'string' ? this.services.get(name) : undefined;
+      if (!tracked || typeof name !== 'string') return;
+      if (typeof newOwner === 'string' && newOwner !== '') this.appeared(name, tracked, newOwner);
+      else this.left(name, tracked);
+      return;
+    }
+    if (s.interface !== BUSITEM) return;
+    const service = this.byOwner.get(s.sender);
+    const tracked = service ? this.services.get(service) : undefined;
+    if (!tracked) return;
+    if (s.member === 'ItemsChanged') {
+      const items = (s.body[0] ?? {}) as Record<string, Record<string, unknown>>;
+      for (const [path, props] of Object.entries(items)) {
+        if (props && 'Value' in props) this.changed(tracked, path, props.Value);
+      }
+    } else if (s.member === 'PropertiesChanged') {
+      const props = s.body[0] as Record<string, unknown> | undefined;
+      if (props && 'Value' in props) this.changed(tracked, s.path, props.Value);
+    }
+  }
+
+  private changed(tracked: Tracked, path: string, raw: unknown): void {
+    const value = plain(raw instanceof Typed ? raw : undefined);
+    // Both signals carry the same change: deliver it once.
+    if (tracked.values.has(path) && sameValue(tracked.values.get(path), value)) return;
+    tracked.values.set(path, value);
+    const set = tracked.watchers.get(path);
+    if (set) for (const w of set) w(this.current(tracked, path));
+  }
+}

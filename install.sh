@@ -1,0 +1,833 @@
+#!/bin/sh
+# dbus-smallbms installer for Venus OS (Cerbo GX, Ekrano GX). POSIX sh, runs under BusyBox ash.
+#
+#   ./install.sh [--dry-run] [--set-relays] [--yes]    install, or update in place
+#   ./install.sh --status                             what is installed, running, wrong
+#   ./install.sh --uninstall [--purge] [--dry-run]    remove (purge: also config and history)
+#
+# Run it as root from the unpacked release directory. Everything it writes is under /data
+# (which survives firmware updates) and /service (a RAM copy rebuilt at every boot; a block in
+# /data/rc.local re-creates our link there). The root filesystem is never touched.
+#
+# Tests: SMALLBMS_ROOT=/some/dir makes every path relative to a fake GX root, and the tools
+# (svc, svstat, dbus, node, df) are taken from PATH, so stand-ins can replace them.
+# SMALLBMS_SV_WAIT (seconds, default 12) bounds the wait for svscan to pick up the service.
+
+set -u
+
+APP=dbus-smallbms
+ROOT=${SMALLBMS_ROOT:-}
+MIN_VENUS=3.10
+GUI_VENUS=3.70
+MIN_NODE=18
+NEED_KB=10240
+SV_WAIT=${SMALLBMS_SV_WAIT:-12}
+
+DATA=$ROOT/data
+AVAIL_DIR=$DATA/apps/available
+ENABLED_DIR=$DATA/apps/enabled
+APP_DIR=$AVAIL_DIR/$APP
+ENABLED_LINK=$ENABLED_DIR/$APP
+SERVICE_LINK=$ROOT/service/$APP
+CONFIG=$DATA/conf/smallbms.json
+HISTORY_DIR=$DATA/dbus-smallbms
+STATE=$HISTORY_DIR/install-state
+LOG_DIR=$DATA/log/$APP
+RC_LOCAL=$DATA/rc.local
+VERSION_FILE=$ROOT/opt/victronenergy/version
+EXAMPLE_NAME=smallbms.cerbo-gx.example.json
+MARK_BEGIN="# >>> $APP: added by its install.sh, removed by install.sh --uninstall >>>"
+MARK_END="# <<< $APP <<<"
+SETTINGS=com.victronenergy.settings
+
+SRC=$(cd -P "$(dirname "$0")" && pwd) || exit 1
+
+MODE=install
+DRY_RUN=0
+PURGE=0
+SET_RELAYS=0
+YES=0
+PROBLEMS=0
+
+# ---------------------------------------------------------------------------------------------
+# output and actions
+
+say() { printf '%s\n' "$*"; }
+warn() { printf 'WARNING: %s\n' "$*" >&2; }
+die() {
+	printf 'ERROR: %s\n' "$*" >&2
+	exit 1
+}
+problem() {
+	PROBLEMS=$((PROBLEMS + 1))
+	printf '  problem: %s\n' "$*"
+}
+
+# act CMD ARGS...: print the action; run it unless --dry-run.
+act() {
+	if [ "$DRY_RUN" = 1 ]; then
+		printf '  [dry-run] %s\n' "$*"
+		return 0
+	fi
+	printf '  + %s\n' "$*"
+	"$@"
+}
+
+# write_file FILE: print the action; write stdin to FILE unless --dry-run.
+write_file() {
+	if [ "$DRY_RUN" = 1 ]; then
+		printf '  [dry-run] write %s\n' "$1"
+		cat >/dev/null
+		return 0
+	fi
+	printf '  + write %s\n' "$1"
+	cat >"$1"
+}
+
+usage() {
+	cat <<EOF
+usage: ./install.sh [--dry-run] [--set-relays] [--yes]   install or update $APP
+       ./install.sh --status                            show what is installed and any problem
+       ./install.sh --uninstall [--purge] [--dry-run]   remove $APP
+options:
+  --dry-run     print every action, change nothing
+  --set-relays  set the GX relays the config uses to "manual" and the digital inputs it reads
+                through sysfs to "disabled" (the previous values are restored on uninstall)
+  --yes         do not ask (non-interactive)
+  --purge       with --uninstall: also remove /data/conf/smallbms.json, the event history,
+                the logs and the $APP settings in localsettings
+EOF
+}
+
+# ---------------------------------------------------------------------------------------------
+# small helpers
+
+# version_num "v3.70~44" -> 370 (betas count as their release; ~N is ignored)
+version_num() {
+	v=${1#v}
+	v=${v%%~*}
+	major=${v%%.*}
+	rest=${v#"$major"}
+	rest=${rest#.}
+	minor=$(printf '%s' "$rest" | sed 's/[^0-9].*$//; s/^0*//')
+	major=$(printf '%s' "$major" | sed 's/^0*//')
+	case $major in *[!0-9]*) echo 0 && return ;; esac
+	echo $((${major:-0} * 100 + ${minor:-0}))
+}
+
+venus_version() { sed -n '1{s/\r$//;p;}' "$VERSION_FILE" 2>/dev/null; }
+
+node_major() {
+	v=$(node --version 2>/dev/null) || return 1
+	v=${v#v}
+	v=${v%%.*}
+	case $v in '' | *[!0-9]*) return 1 ;; esac
+	echo "$v"
+}
+
+# dbus_get PATH -> value on stdout (quotes of string values stripped); fails when unknown
+dbus_get() {
+	command -v dbus >/dev/null 2>&1 || return 1
+	out=$(dbus -y "$SETTINGS" "$1" GetValue </dev/null 2>/dev/null) || return 1
+	[ -n "$out" ] || return 1
+	printf '%s\n' "$out" | sed "s/^'\(.*\)'\$/\1/"
+}
+
+dbus_set() {
+	if [ "$DRY_RUN" = 1 ]; then
+		printf '  [dry-run] dbus -y %s %s SetValue %s\n' "$SETTINGS" "$1" "$2"
+		return 0
+	fi
+	printf '  + dbus -y %s %s SetValue %s\n' "$SETTINGS" "$1" "$2"
+	dbus -y "$SETTINGS" "$1" SetValue "$2" </dev/null >/dev/null
+}
+
+relay_setting() {
+	if [ "$1" = 1 ]; then echo /Settings/Relay/Function; else echo "/Settings/Relay/$(($1 - 1))/Function"; fi
+}
+input_setting() { echo "/Settings/DigitalInput/$1/Type"; }
+
+# The GX relays and the sysfs digital inputs a config uses, as "relay N" / "input N" lines.
+config_resources() {
+	[ -f "$1" ] || return 0
+	command -v node >/dev/null 2>&1 || return 0
+	node -e '
+const fs = require("fs");
+let c;
+try { c = JSON.parse(fs.readFileSync(process.argv[1], "utf8")); } catch { process.exit(0); }
+const out = new Set();
+for (const list of Object.values((c && c.outputs) || {}))
+  for (const t of Array.isArray(list) ? list : [])
+    if (t && t.type === "relay" && Number.isInteger(t.relay)) out.add("relay " + t.relay);
+for (const l of Object.values((c && c.lines) || {})) {
+  const s = l && l.source;
+  if (s && s.type === "gpio" && Number.isInteger(s.input)) out.add("input " + s.input);
+}
+for (const r of [...out].sort()) console.log(r);
+' "$1" 2>/dev/null
+}
+
+# check_config CHECKER FILE: run the bundle's check-config; output in $CHECK_OUT
+check_config() {
+	CHECK_OUT=$(node "$1" check-config "$2" 2>&1)
+}
+
+installed_version() { sed -n '1p' "$APP_DIR/VERSION" 2>/dev/null; }
+
+# state_get KEY -> values of "KEY value..." lines in the install-state file
+state_lines() { [ -f "$STATE" ] && grep "^$1 " "$STATE"; }
+
+# supervise_running DIR: daemontools supervise is running for DIR
+supervise_running() {
+	command -v svstat >/dev/null 2>&1 || return 1
+	s=$(svstat "$1" 2>&1) || return 1
+	case $s in *"supervise not running"* | *unable* | *"not running"*) return 1 ;; esac
+	return 0
+}
+
+is_tty() { [ -t 0 ] && [ -t 1 ]; }
+
+confirm() {
+	[ "$YES" = 1 ] && return 0
+	is_tty || return 1
+	printf '%s [y/N] ' "$1"
+	read -r answer || return 1
+	case $answer in y | Y | yes | YES) return 0 ;; esac
+	return 1
+}
+
+hooks_disabled_setting() {
+	v=$(dbus_get /Settings/System/ModificationChecks/AllModificationsEnabled) || return 1
+	[ "$v" = 0 ]
+}
+
+has_boot_block() { [ -f "$RC_LOCAL" ] && grep -qF "$MARK_BEGIN" "$RC_LOCAL"; }
+
+# ---------------------------------------------------------------------------------------------
+# preflight
+
+preflight_venus() {
+	[ -f "$VERSION_FILE" ] ||
+		die "this is not a Venus OS device ($VERSION_FILE is missing). Run install.sh on the GX itself: scp the tarball to root@venus.local, ssh in, unpack and run it there."
+	VENUS=$(venus_version)
+	say "Venus OS firmware: ${VENUS:-unknown}"
+	VENUS_NUM=$(version_num "$VENUS")
+	if [ "$VENUS_NUM" -lt "$(version_num "$MIN_VENUS")" ]; then
+		die "Venus OS $VENUS is too old: $APP needs v$MIN_VENUS or later (Node.js 18). Update the firmware: Settings > General > Firmware."
+	fi
+	if [ "$VENUS_NUM" -lt "$(version_num "$GUI_VENUS")" ]; then
+		say "Note: the gui-v2 plugin (device page on the GX screen) needs Venus OS v$GUI_VENUS or later; on $VENUS the service runs and the stock battery page shows it, without the plugin."
+	fi
+}
+
+preflight_root() {
+	[ -n "$ROOT" ] && return 0
+	[ "$(id -u)" = 0 ] || die "run install.sh as root (ssh root@venus.local)."
+}
+
+preflight_node() {
+	if ! command -v node >/dev/null 2>&1; then
+		die "Node.js is not installed. $APP needs Node.js $MIN_NODE or later, which ships only in Venus OS *Large*. Switch: Settings > General > Firmware > Online updates > Image type: Large, then 'Check for updates' and install; after the reboot run install.sh again. (Large exists for Cerbo GX, Ekrano GX and Raspberry Pi.)"
+	fi
+	NODE_MAJOR=$(node_major) || die "could not read the Node.js version (node --version failed)."
+	if [ "$NODE_MAJOR" -lt "$MIN_NODE" ]; then
+		die "Node.js $(node --version 2>/dev/null) is too old: $APP needs Node.js $MIN_NODE or later. Venus OS Large v$MIN_VENUS and later ship it: update the firmware (Settings > General > Firmware), keeping the image type Large."
+	fi
+	say "Node.js: $(node --version 2>/dev/null)"
+}
+
+preflight_space() {
+	[ -d "$DATA" ] || die "$DATA does not exist: this does not look like a GX data partition."
+	avail=$(df -Pk "$DATA" 2>/dev/null | awk 'NR == 2 { print $4 }')
+	case $avail in '' | *[!0-9]*)
+		warn "could not read the free space on $DATA; continuing"
+		return 0
+		;;
+	esac
+	if [ "$avail" -lt "$NEED_KB" ]; then
+		die "not enough free space on /data: $((avail / 1024)) MB free, $((NEED_KB / 1024)) MB needed. Free some space (old logs in /data/log, unused apps), then try again."
+	fi
+}
+
+preflight_package() {
+	for f in smallbms.js service/run service/log/run VERSION; do
+		[ -f "$SRC/$f" ] || die "$SRC/$f is missing: run install.sh from the unpacked release directory (tar xzf $APP-<version>.tar.gz && cd $APP)."
+	done
+	[ "$SRC" != "$(cd -P "$APP_DIR" 2>/dev/null && pwd)" ] ||
+		die "run install.sh from the unpacked release directory, not from the installed copy in $APP_DIR (only --status and --uninstall work from there)."
+}
+
+# ---------------------------------------------------------------------------------------------
+# install pieces
+
+# mkdir_recorded DIR: create DIR (and parents) and remember what we created, for uninstall
+CREATED_DIRS=""
+mkdir_recorded() {
+	[ -d "$1" ] && return 0
+	case " $CREATED_DIRS " in *" ${1#"$ROOT"} "*) return 0 ;; esac
+	mkdir_recorded "$(dirname "$1")"
+	act mkdir "$1" || die "cannot create $1"
+	CREATED_DIRS="$CREATED_DIRS ${1#"$ROOT"}"
+}
+
+# Bring /data/apps/available/dbus-smallbms back if an earlier update was cut off mid-swap.
+recover_interrupted() {
+	for d in "$AVAIL_DIR/.$APP.new."*; do
+		[ -d "$d" ] && act rm -rf "$d"
+	done
+	for d in "$AVAIL_DIR/.$APP.old."*; do
+		[ -d "$d" ] || continue
+		if [ -d "$APP_DIR" ]; then
+			act rm -rf "$d"
+		else
+			say "Restoring the previous version left by an interrupted update."
+			act mv "$d" "$APP_DIR"
+		fi
+	done
+}
+
+stage_app() {
+	STAGE=$AVAIL_DIR/.$APP.new.$$
+	act mkdir "$STAGE" || die "cannot create $STAGE"
+	for f in VERSION smallbms.js smallbms install.sh README.md INSTALL.md; do
+		[ -f "$SRC/$f" ] && { act cp "$SRC/$f" "$STAGE/$f" || die "copy failed: $f"; }
+	done
+	for d in service conf gui-v2; do
+		[ -d "$SRC/$d" ] && { act cp -R "$SRC/$d" "$STAGE/$d" || die "copy failed: $d"; }
+	done
+	# never carry a stale supervise state or down file from the package directory
+	act rm -rf "$STAGE/service/supervise" "$STAGE/service/log/supervise" "$STAGE/service/down"
+	act chmod 755 "$STAGE/service/run" "$STAGE/service/log/run" "$STAGE/install.sh"
+	if [ -f "$SRC/smallbms" ]; then act chmod 755 "$STAGE/smallbms"; fi
+}
+
+# Stop the service and make both supervise processes exit, so that svscan starts fresh ones
+# for the new directory (svscan tracks services by directory inode).
+stop_service() {
+	[ -e "$SERVICE_LINK" ] || [ -L "$SERVICE_LINK" ] || return 0
+	command -v svc >/dev/null 2>&1 || return 0
+	if supervise_running "$SERVICE_LINK"; then
+		act svc -d "$SERVICE_LINK"
+		act svc -dx "$SERVICE_LINK" "$SERVICE_LINK/log"
+	fi
+	return 0
+}
+
+swap_app() {
+	OLD=""
+	if [ -d "$APP_DIR" ]; then
+		OLD=$AVAIL_DIR/.$APP.old.$$
+		act mv "$APP_DIR" "$OLD" || die "cannot move the old version aside"
+	fi
+	act mv "$STAGE" "$APP_DIR" || {
+		[ -n "$OLD" ] && mv "$OLD" "$APP_DIR"
+		die "cannot move the new version into place; the old version was kept"
+	}
+	[ -n "$OLD" ] && act rm -rf "$OLD"
+	return 0
+}
+
+link_app() {
+	if [ "$(readlink "$ENABLED_LINK" 2>/dev/null)" != "../available/$APP" ]; then
+		act ln -sfn "../available/$APP" "$ENABLED_LINK" || die "cannot create $ENABLED_LINK"
+	fi
+	if [ ! -d "$ROOT/service" ]; then
+		warn "$ROOT/service does not exist; the service will be linked at the next boot"
+		return 0
+	fi
+	if [ "$(readlink "$SERVICE_LINK" 2>/dev/null)" != "$ENABLED_LINK/service" ]; then
+		act ln -sfn "$ENABLED_LINK/service" "$SERVICE_LINK" || die "cannot create $SERVICE_LINK"
+	fi
+}
+
+boot_block() {
+	cat <<EOF
+$MARK_BEGIN
+# /service is rebuilt in RAM at every boot: link the service again.
+if [ -d "$ENABLED_LINK/service" ] && [ ! -e "$SERVICE_LINK" ]; then
+	ln -sfn "$ENABLED_LINK/service" "$SERVICE_LINK"
+fi
+$MARK_END
+EOF
+}
+
+install_boot_hook() {
+	if [ -f "$DATA/rc.local.disabled" ] && [ ! -f "$RC_LOCAL" ]; then
+		warn "Venus OS has disabled the boot hooks (found /data/rc.local.disabled: Settings > General > Modification checks)."
+		warn "$APP runs now, but will NOT start again after a reboot. Re-enable the hooks there, then run install.sh again."
+		return 0
+	fi
+	if hooks_disabled_setting; then
+		warn "Settings > General > Modification checks has all modifications disabled (/Settings/System/ModificationChecks/AllModificationsEnabled = 0): Venus OS renames /data/rc.local at boot, so $APP will not start after a reboot until they are enabled again."
+	fi
+	if [ ! -f "$RC_LOCAL" ]; then
+		{
+			echo '#!/bin/sh'
+			boot_block
+		} | write_file "$RC_LOCAL" || die "cannot write $RC_LOCAL"
+		act chmod 755 "$RC_LOCAL"
+		RC_CREATED=1
+		return 0
+	fi
+	# our block, once: rewrite it only when missing or different; the user's lines stay
+	if [ "$(sed -n "/^$(escape_re "$MARK_BEGIN")\$/,/^$(escape_re "$MARK_END")\$/p" "$RC_LOCAL")" != "$(boot_block)" ]; then
+		rewrite_rc_local_with_block
+	fi
+	if [ ! -x "$RC_LOCAL" ]; then
+		act chmod 755 "$RC_LOCAL"
+		RC_CHMODDED=1
+	fi
+}
+
+# escape_re TEXT: escape TEXT for a sed basic regular expression
+escape_re() { printf '%s' "$1" | sed 's/[][\.*^$/]/\\&/g'; }
+
+strip_block() {
+	sed "/^$(escape_re "$MARK_BEGIN")\$/,/^$(escape_re "$MARK_END")\$/d" "$1"
+}
+
+rewrite_rc_local_with_block() {
+	tmp=$RC_LOCAL.$APP.new
+	{
+		strip_block "$RC_LOCAL"
+		boot_block
+	} | write_file "$tmp" || die "cannot write $tmp"
+	# keep the file's mode: copy the new content over the old file instead of replacing it
+	if [ "$DRY_RUN" = 1 ]; then
+		printf '  [dry-run] update %s\n' "$RC_LOCAL"
+	else
+		cat "$tmp" >"$RC_LOCAL" || die "cannot update $RC_LOCAL"
+		rm -f "$tmp"
+		printf '  + update %s\n' "$RC_LOCAL"
+	fi
+}
+
+# Relays and inputs. Prints what would change; with consent, changes it and records the old
+# values in the install-state file ("setting PATH OLD NEW").
+SETTING_CHANGES=""
+plan_settings() {
+	PLAN=""
+	RESOURCES=$(config_resources "$CONFIG")
+	[ -n "$RESOURCES" ] || return 0
+	while read -r kind n; do
+		case $kind in
+		relay)
+			p=$(relay_setting "$n")
+			want=2
+			what="relay $n function: manual (2)"
+			;;
+		input)
+			p=$(input_setting "$n")
+			want=0
+			what="digital input $n: disabled (0), read by $APP through sysfs"
+			;;
+		*) continue ;;
+		esac
+		if ! cur=$(dbus_get "$p"); then
+			warn "cannot read $p from $SETTINGS; skipping $kind $n"
+			continue
+		fi
+		[ "$cur" = "$want" ] && continue
+		PLAN="$PLAN$p $cur $want $what
+"
+	done <<EOF
+$RESOURCES
+EOF
+}
+
+apply_settings() {
+	plan_settings
+	[ -n "$PLAN" ] || return 0
+	say ""
+	say "The config uses GX relays/inputs that other Venus functions still own:"
+	printf '%s' "$PLAN" | while read -r p cur want what; do
+		say "  $p = $cur -> $want ($what)"
+	done
+	consent=0
+	if [ "$SET_RELAYS" = 1 ]; then
+		if [ "$YES" = 1 ] || ! is_tty || confirm "Change these settings now?"; then consent=1; fi
+	elif is_tty && [ "$DRY_RUN" = 0 ] && confirm "Change these settings now (undone by --uninstall)?"; then
+		consent=1
+	fi
+	if [ "$consent" = 0 ]; then
+		say "Not changed. $APP does not drive a relay whose function is not manual, and a digital input"
+		say "watched by Venus is not read reliably. Re-run with --set-relays (--yes when non-interactive),"
+		say "or change them in Settings > Relay and Settings > I/O > Digital inputs."
+		return 0
+	fi
+	while read -r p cur want what; do
+		[ -n "$p" ] || continue
+		if dbus_set "$p" "$want"; then
+			say "Setting $p from $cur to $want ($what)."
+			SETTING_CHANGES="${SETTING_CHANGES}setting $p $cur $want
+"
+		else
+			warn "could not set $p"
+		fi
+	done <<EOF
+$PLAN
+EOF
+}
+
+# Write the install-state file: keep earlier records (the oldest "before" value wins).
+write_state() {
+	new=""
+	for d in $CREATED_DIRS; do new="${new}created_dir $d
+"; done
+	[ "${RC_CREATED:-0}" = 1 ] && new="${new}created_file /data/rc.local
+"
+	[ "${RC_CHMODDED:-0}" = 1 ] && new="${new}chmod_rc_local 1
+"
+	new="$new$SETTING_CHANGES"
+	old=""
+	[ -f "$STATE" ] && old=$(grep -v '^version ' "$STATE")
+	{
+		echo "version $(sed -n '1p' "$SRC/VERSION")"
+		[ -n "$old" ] && printf '%s\n' "$old"
+		printf '%s' "$new" | while read -r kind key rest; do
+			[ -n "$kind" ] || continue
+			# an earlier record of the same thing wins (it holds the value before any install)
+			if [ -n "$old" ] && printf '%s\n' "$old" | grep -qF "$kind $key "; then continue; fi
+			if [ -n "$old" ] && printf '%s\n' "$old" | grep -qxF "$kind $key"; then continue; fi
+			echo "$kind $key${rest:+ $rest}"
+		done
+	} | write_file "$STATE" || die "cannot write $STATE"
+}
+
+wait_supervise() {
+	i=0
+	while [ "$i" -lt "$SV_WAIT" ]; do
+		supervise_running "$SERVICE_LINK" && return 0
+		sleep 1
+		i=$((i + 1))
+	done
+	supervise_running "$SERVICE_LINK"
+}
+
+do_install() {
+	preflight_root
+	preflight_venus
+	preflight_node
+	preflight_space
+	preflight_package
+	NEW_VERSION=$(sed -n '1p' "$SRC/VERSION")
+	OLD_VERSION=$(installed_version)
+	[ "$DRY_RUN" = 1 ] && say "Dry run: nothing will be changed."
+	if [ "$OLD_VERSION" = "$NEW_VERSION" ]; then
+		say "Reinstalling $APP $NEW_VERSION"
+	elif [ -n "$OLD_VERSION" ]; then
+		say "Updating $APP $OLD_VERSION -> $NEW_VERSION"
+	else
+		say "Installing $APP $NEW_VERSION"
+	fi
+
+	# 1. config: keep the user's; validate with the new version before touching anything
+	START=1
+	WROTE_EXAMPLE=0
+	if [ -f "$CONFIG" ]; then
+		if check_config "$SRC/smallbms.js" "$CONFIG"; then
+			say "Config $CONFIG is valid (kept)."
+		else
+			say "Config $CONFIG has problems:"
+			printf '%s\n' "$CHECK_OUT" | sed 's/^/    /'
+			if [ -n "$OLD_VERSION" ]; then
+				die "update stopped before changing anything: $NEW_VERSION does not accept this config, and the installed $OLD_VERSION keeps running. Fix the config (check it with: node $SRC/smallbms.js check-config $CONFIG), then run install.sh again."
+			fi
+			START=0
+		fi
+	fi
+
+	# 2. files: copy to a temporary directory, then swap it in
+	mkdir_recorded "$AVAIL_DIR"
+	mkdir_recorded "$ENABLED_DIR"
+	mkdir_recorded "$DATA/conf"
+	mkdir_recorded "$HISTORY_DIR"
+	recover_interrupted
+	stage_app
+	if [ ! -f "$CONFIG" ]; then
+		if [ -f "$SRC/conf/$EXAMPLE_NAME" ]; then
+			act cp "$SRC/conf/$EXAMPLE_NAME" "$CONFIG" || die "cannot write $CONFIG"
+			say "No config found: wrote the example config to $CONFIG."
+			say "Edit it for your wiring (which inputs, which relays), then run install.sh again to start."
+		else
+			say "No config found and the package has no example: write $CONFIG, then run install.sh again."
+		fi
+		WROTE_EXAMPLE=1
+		START=0
+	fi
+	if [ "$START" = 0 ]; then
+		if [ "$DRY_RUN" = 1 ]; then
+			printf '  [dry-run] write %s\n' "$STAGE/service/down"
+		else
+			: >"$STAGE/service/down"
+		fi
+	fi
+	stop_service
+	swap_app
+	link_app
+	install_boot_hook
+	if [ "$START" = 1 ]; then apply_settings; fi
+	write_state
+
+	# 3. start
+	say ""
+	if [ "$START" = 1 ]; then
+		if [ "$DRY_RUN" = 1 ]; then
+			printf '  [dry-run] svc -u %s\n' "$SERVICE_LINK"
+		elif [ -e "$SERVICE_LINK" ] && command -v svc >/dev/null 2>&1; then
+			if wait_supervise; then
+				act svc -u "$SERVICE_LINK"
+				say "$APP $NEW_VERSION is running. Status: ./install.sh --status (log: /var/log/$APP/current)"
+			else
+				warn "svscan has not picked up $SERVICE_LINK yet; it starts within a few seconds on its own. Check with: svstat $SERVICE_LINK"
+			fi
+		fi
+	elif [ "$WROTE_EXAMPLE" = 1 ]; then
+		say "$APP $NEW_VERSION is installed but not started (no config of yours yet)."
+	else
+		say "$APP $NEW_VERSION is installed but NOT started: the config is not valid (files kept)."
+		say "Fix $CONFIG, then run install.sh again."
+		exit 1
+	fi
+	if [ "$DRY_RUN" = 1 ]; then say "Dry run finished: nothing was changed."; fi
+	return 0
+}
+
+# ---------------------------------------------------------------------------------------------
+# status
+
+do_status() {
+	preflight_venus
+	v=$(installed_version)
+	if [ -z "$v" ]; then
+		say "$APP is not installed ($APP_DIR is missing)."
+		exit 1
+	fi
+	say "Installed: $APP $v in $APP_DIR"
+	[ -L "$ENABLED_LINK" ] || problem "$ENABLED_LINK is missing (the app is not enabled)"
+	if [ -e "$SERVICE_LINK" ]; then
+		if command -v svstat >/dev/null 2>&1; then
+			say "Service: $(svstat "$SERVICE_LINK" 2>&1)"
+		fi
+		[ -f "$APP_DIR/service/down" ] && problem "the service is held down ($APP_DIR/service/down): run install.sh again once the config is valid"
+	else
+		problem "$SERVICE_LINK is missing: the service is not running (run install.sh again, or reboot if the boot hook is in place)"
+	fi
+	if [ ! -f "$CONFIG" ]; then
+		problem "no config at $CONFIG"
+	elif ! command -v node >/dev/null 2>&1; then
+		problem "node is missing: cannot check the config"
+	elif check_config "$APP_DIR/smallbms.js" "$CONFIG"; then
+		say "Config: $CONFIG is valid"
+	else
+		problem "config $CONFIG is not valid:"
+		printf '%s\n' "$CHECK_OUT" | sed 's/^/    /'
+	fi
+	if [ -f "$DATA/rc.local.disabled" ] && [ ! -f "$RC_LOCAL" ]; then
+		problem "boot hooks are disabled by Venus OS (/data/rc.local.disabled): $APP will not start after a reboot"
+	elif ! has_boot_block; then
+		problem "the boot hook is missing from /data/rc.local: $APP will not start after a reboot (run install.sh again)"
+	elif [ ! -x "$RC_LOCAL" ]; then
+		problem "/data/rc.local is not executable: Venus OS skips it at boot"
+	else
+		say "Boot hook: present in /data/rc.local"
+	fi
+	if hooks_disabled_setting; then
+		problem "Modification checks: all modifications are disabled (Settings > General > Modification checks); /data/rc.local is renamed at boot"
+	fi
+	resources=$(config_resources "$CONFIG")
+	if [ -n "$resources" ]; then
+		while read -r kind n; do
+			case $kind in
+			relay)
+				cur=$(dbus_get "$(relay_setting "$n")") || continue
+				[ "$cur" = 2 ] || problem "relay $n function is $cur, not manual (2): $APP will not drive it (install.sh --set-relays)"
+				;;
+			input)
+				cur=$(dbus_get "$(input_setting "$n")") || continue
+				[ "$cur" = 0 ] || problem "digital input $n type is $cur, not disabled (0): Venus still watches it (install.sh --set-relays)"
+				;;
+			esac
+		done <<EOF
+$resources
+EOF
+	fi
+	say "Last events:"
+	if ev=$(node "$APP_DIR/smallbms.js" events 2>/dev/null); then
+		if [ -n "$ev" ]; then printf '%s\n' "$ev" | tail -n 5 | sed 's/^/  /'; else say "  (none)"; fi
+	else
+		say "  (not available)"
+	fi
+	if [ "$PROBLEMS" -gt 0 ]; then
+		say "$PROBLEMS problem(s) found."
+		exit 1
+	fi
+	say "No problems found."
+}
+
+# ---------------------------------------------------------------------------------------------
+# uninstall
+
+restore_settings() {
+	lines=$(state_lines setting) || return 0
+	while read -r _ p before after; do
+		[ -n "$p" ] || continue
+		if cur=$(dbus_get "$p") && [ "$cur" != "$after" ]; then
+			say "Left $p = $cur as it is (changed since install, was $before before install)."
+			continue
+		fi
+		if dbus_set "$p" "$before"; then
+			say "Restoring $p to $before (its value before install)."
+		else
+			warn "could not restore $p to $before"
+		fi
+	done <<EOF
+$lines
+EOF
+}
+
+remove_boot_hook() {
+	[ -f "$RC_LOCAL" ] && has_boot_block || return 0
+	rest=$(strip_block "$RC_LOCAL" | grep -v '^#!/bin/sh$' | grep -v '^[[:space:]]*$')
+	if [ -z "$rest" ] && state_lines created_file | grep -q ' /data/rc.local$'; then
+		act rm -f "$RC_LOCAL"
+		return 0
+	fi
+	strip_block "$RC_LOCAL" | write_file "$RC_LOCAL.$APP.new"
+	if [ "$DRY_RUN" = 1 ]; then
+		printf '  [dry-run] update %s\n' "$RC_LOCAL"
+	else
+		cat "$RC_LOCAL.$APP.new" >"$RC_LOCAL" && rm -f "$RC_LOCAL.$APP.new"
+		printf '  + update %s\n' "$RC_LOCAL"
+	fi
+	if state_lines chmod_rc_local >/dev/null; then act chmod a-x "$RC_LOCAL"; fi
+}
+
+# Our localsettings: /Settings/SmallBms/... and /Settings/Devices/<id containing smallbms>/...
+purge_settings() {
+	command -v dbus >/dev/null 2>&1 || return 0
+	command -v node >/dev/null 2>&1 || {
+		warn "node is missing: our settings under /Settings/SmallBms stay"
+		return 0
+	}
+	paths=$(
+		{
+			printf 'SmallBms\t'
+			dbus -y "$SETTINGS" /Settings/SmallBms GetValue 2>/dev/null | tr '\n' ' '
+			printf '\nDevices\t'
+			dbus -y "$SETTINGS" /Settings/Devices GetValue 2>/dev/null | tr '\n' ' '
+			printf '\n'
+		} | node -e '
+let s = "";
+process.stdin.on("data", (d) => (s += d)).on("end", () => {
+  const out = [];
+  for (const line of s.split("\n")) {
+    const [group, dict] = line.split("\t");
+    if (!dict) continue;
+    const re = /["\x27]([^"\x27]+)["\x27]\s*:/g;
+    let m;
+    while ((m = re.exec(dict)))
+      if (group === "SmallBms" || /smallbms/i.test(m[1].split("/")[0])) out.push(group + "/" + m[1]);
+  }
+  if (out.length) console.log(JSON.stringify(out));
+});
+' 2>/dev/null
+	)
+	if [ -z "$paths" ]; then
+		say "No $APP settings found in localsettings."
+		return 0
+	fi
+	if [ "$DRY_RUN" = 1 ]; then
+		printf '  [dry-run] dbus -y %s /Settings RemoveSettings %s\n' "$SETTINGS" "%$paths"
+		return 0
+	fi
+	printf '  + dbus -y %s /Settings RemoveSettings %s\n' "$SETTINGS" "%$paths"
+	dbus -y "$SETTINGS" /Settings RemoveSettings "%$paths" </dev/null >/dev/null ||
+		warn "RemoveSettings failed; remove them by hand: dbus -y $SETTINGS /Settings RemoveSettings '%$paths'"
+}
+
+do_uninstall() {
+	preflight_root
+	preflight_venus
+	[ "$DRY_RUN" = 1 ] && say "Dry run: nothing will be changed."
+	v=$(installed_version)
+	if [ -z "$v" ] && [ ! -L "$ENABLED_LINK" ] && [ ! -L "$SERVICE_LINK" ] && ! has_boot_block && [ ! -f "$STATE" ]; then
+		say "$APP is not installed."
+		[ "$PURGE" = 1 ] || return 0
+	else
+		say "Removing $APP ${v:-}"
+	fi
+	stop_service
+	if [ -L "$SERVICE_LINK" ] || [ -e "$SERVICE_LINK" ]; then act rm -f "$SERVICE_LINK"; fi
+	restore_settings
+	remove_boot_hook
+	if [ -L "$ENABLED_LINK" ]; then act rm -f "$ENABLED_LINK"; fi
+	# the example config we wrote and nobody edited is ours: remove it
+	if [ "$PURGE" = 0 ] && [ -f "$CONFIG" ] && [ -f "$APP_DIR/conf/$EXAMPLE_NAME" ] &&
+		cmp -s "$CONFIG" "$APP_DIR/conf/$EXAMPLE_NAME"; then
+		say "The config is the unedited example written by install.sh: removing it."
+		act rm -f "$CONFIG"
+	fi
+	for d in "$APP_DIR" "$AVAIL_DIR/.$APP.new."* "$AVAIL_DIR/.$APP.old."*; do
+		if [ -d "$d" ]; then act rm -rf "$d"; fi
+	done
+	if [ "$PURGE" = 1 ]; then
+		purge_settings
+		if [ -f "$CONFIG" ]; then act rm -f "$CONFIG"; fi
+		if [ -d "$LOG_DIR" ]; then act rm -rf "$LOG_DIR"; fi
+	fi
+	# the state file goes last: it lists what to restore and which directories we created
+	if [ "$PURGE" = 1 ]; then
+		dirs=$(state_lines created_dir | awk '{ print $2 }' | grep -v "^/data/dbus-smallbms\$" | sort -r)
+		if [ -d "$HISTORY_DIR" ]; then act rm -rf "$HISTORY_DIR"; fi
+		for d in $dirs; do
+			if [ -d "$ROOT$d" ] && [ -z "$(ls -A "$ROOT$d" 2>/dev/null)" ]; then act rmdir "$ROOT$d"; fi
+		done
+	else
+		if [ -f "$STATE" ]; then
+			dirs=$(state_lines created_dir | awk '{ print $2 }' | sort -r)
+			act rm -f "$STATE"
+			for d in $dirs; do
+				if [ -d "$ROOT$d" ] && [ -z "$(ls -A "$ROOT$d" 2>/dev/null)" ]; then act rmdir "$ROOT$d"; fi
+			done
+		fi
+		if [ -d "$HISTORY_DIR" ]; then say "Kept the event history in $HISTORY_DIR (--purge removes it)."; fi
+		if [ -f "$CONFIG" ]; then say "Kept your config $CONFIG (--purge removes it)."; fi
+	fi
+	if [ "$DRY_RUN" = 1 ]; then say "Dry run finished: nothing was changed."; else say "$APP removed."; fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# main
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--dry-run | -n) DRY_RUN=1 ;;
+	--status) MODE=status ;;
+	--uninstall) MODE=uninstall ;;
+	--purge) PURGE=1 ;;
+	--set-relays) SET_RELAYS=1 ;;
+	--yes | -y) YES=1 ;;
+	-h | --help)
+		usage
+		exit 0
+		;;
+	*)
+		printf 'install.sh: unknown option: %s\n' "$1" >&2
+		usage >&2
+		exit 2
+		;;
+	esac
+	shift
+done
+if [ "$PURGE" = 1 ] && [ "$MODE" != uninstall ]; then
+	printf 'install.sh: --purge only goes with --uninstall\n' >&2
+	exit 2
+fi
+
+case $MODE in
+install) do_install ;;
+status) do_status ;;
+uninstall) do_uninstall ;;
+esac
+exit 0

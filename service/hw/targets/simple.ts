@@ -1,0 +1,196 @@
+import { writeFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import type {
+  BuzzerTarget as BuzzerTargetConfig,
+  DeviceTarget as DeviceTargetConfig,
+  DvccTarget as DvccTargetConfig,
+  GpioTarget as GpioTargetConfig,
+  SwitchTarget as SwitchTargetConfig,
+} from '../../src/config/types';
+import type { RemoteValues } from '../../src/venus/api';
+import { SYSTEM_SERVICE } from './relay';
+import { OK, type Target, type TargetResult } from './types';
+
+/** Shared shape of the targets that are one SetValue on another service. */
+abstract class SetValueTarget implements Target {
+  abstract readonly type: Target['type'];
+  abstract readonly blinkable: boolean;
+  private lastProblem: string | null = null;
+
+  constructor(
+    protected readonly remote: RemoteValues,
+    protected readonly service: string,
+    protected readonly path: string,
+  ) {}
+
+  protected abstract valueFor(on: boolean): number;
+  abstract describe(): string;
+
+  async apply(on: boolean): Promise<TargetResult> {
+    const value = this.valueFor(on);
+    const ok = await this.remote.setValue(this.service, this.path, value);
+    this.lastProblem = ok
+      ? null
+      : `${this.service} ${this.path}: write of ${value} refused or failed`;
+    return ok ? OK : { status: 'error', message: this.lastProblem ?? '' };
+  }
+
+  problem(): string | null {
+    return this.lastProblem;
+  }
+
+  start(): void {}
+  stop(): void {}
+}
+
+/** GX IO-Extender (dbus-switch) channel: `/SwitchableOutput/<channel>/State`. */
+export class SwitchTarget extends SetValueTarget {
+  readonly type = 'switch';
+  // IO-Extender channels are relays or SSRs: a mechanical one must not blink.
+  readonly blinkable = false;
+
+  constructor(
+    private readonly config: SwitchTargetConfig,
+    remote: RemoteValues,
+  ) {
+    super(remote, config.service, `/SwitchableOutput/${config.channel}/State`);
+  }
+
+  protected valueFor(on: boolean): number {
+    return on !== this.config.invert ? 1 : 0;
+  }
+
+  describe(): string {
+    return `switch ${this.service} ${this.path}${this.config.invert ? ' inverted' : ''}`;
+  }
+}
+
+/** Another service's mode path (inverter, charger, DC-DC) with its own on/off values. */
+export class DeviceTarget extends SetValueTarget {
+  readonly type = 'device';
+  readonly blinkable = false; // switching an inverter on and off every 0.8 s: never
+
+  constructor(
+    private readonly config: DeviceTargetConfig,
+    remote: RemoteValues,
+  ) {
+    super(remote, config.service, config.path);
+  }
+
+  protected valueFor(on: boolean): number {
+    return on !== this.config.invert ? this.config.onValue : this.config.offValue;
+  }
+
+  describe(): string {
+    const { onValue, offValue } = this.config;
+    return `device ${this.service} ${this.path} (on ${onValue}, off ${offValue})${this.config.invert ? ' inverted' : ''}`;
+  }
+}
+
+/**
+ * The GX buzzer. systemcalc already sounds it intermittently (it toggles every 500 ms while
+ * /Buzzer/State is 1), so it is never blinked on top of that.
+ */
+export class BuzzerTarget extends SetValueTarget {
+  readonly type = 'buzzer';
+  readonly blinkable = false;
+
+  constructor(
+    private readonly config: BuzzerTargetConfig,
+    remote: RemoteValues,
+  ) {
+    super(remote, SYSTEM_SERVICE, '/Buzzer/State');
+  }
+
+  protected valueFor(on: boolean): number {
+    return on !== this.config.invert ? 1 : 0;
+  }
+
+  describe(): string {
+    return `buzzer (${SYSTEM_SERVICE} /Buzzer/State)${this.config.invert ? ' inverted' : ''}`;
+  }
+}
+
+/** A sysfs-like `value` file (custom boards, LEDs, the simulated board). */
+export class GpioTarget implements Target {
+  readonly type = 'gpio';
+  readonly blinkable = true;
+  readonly path: string;
+  private lastProblem: string | null = null;
+
+  constructor(
+    private readonly config: GpioTargetConfig,
+    gpioRoot: string,
+  ) {
+    this.path = isAbsolute(config.path) ? config.path : join(gpioRoot, config.path);
+  }
+
+  apply(on: boolean): Promise<TargetResult> {
+    const raw = on !== this.config.invert ? '1' : '0';
+    try {
+      // Sync, like the reads: a sysfs write does not wait on a disk.
+      writeFileSync(this.path, raw);
+      this.lastProblem = null;
+      return Promise.resolve(OK);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? String(err);
+      this.lastProblem = `gpio ${this.path}: write of ${raw} failed (${code})`;
+      return Promise.resolve({ status: 'error', message: this.lastProblem });
+    }
+  }
+
+  describe(): string {
+    return `gpio ${this.path}${this.config.invert ? ' inverted' : ''}`;
+  }
+
+  problem(): string | null {
+    return this.lastProblem;
+  }
+
+  start(): void {}
+  stop(): void {}
+}
+
+/**
+ * Our own battery service's DVCC face. No I/O here: it records the wanted level, and the
+ * battery service reads `allowed` (CCL/DCL = 0 and /Io/AllowTo* when not allowed).
+ */
+export class DvccTarget implements Target {
+  readonly type = 'dvcc';
+  readonly blinkable = false;
+  private level: boolean | null = null;
+  private readonly listeners = new Set<(allowed: boolean) => void>();
+
+  constructor(private readonly config: DvccTargetConfig) {}
+
+  /** The wanted level after invert; null until first driven. */
+  get allowed(): boolean | null {
+    return this.level;
+  }
+
+  /** Called on every change of `allowed`. Returns an unsubscribe function. */
+  onChange(listener: (allowed: boolean) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  apply(on: boolean): Promise<TargetResult> {
+    const level = on !== this.config.invert;
+    if (level !== this.level) {
+      this.level = level;
+      for (const l of this.listeners) l(level);
+    }
+    return Promise.resolve(OK);
+  }
+
+  describe(): string {
+    return `DVCC (our battery service)${this.config.invert ? ' inverted' : ''}`;
+  }
+
+  problem(): string | null {
+    return null;
+  }
+
+  start(): void {}
+  stop(): void {}
+}

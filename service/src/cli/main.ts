@@ -33,6 +33,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   status: {
     usage: 'status [--json]',
     summary: 'state, lines, outputs, alarms and countdowns of the running service',
+    load: () => import('./status').then((m) => m.statusCommand),
   },
   events: {
     usage: 'events [--json] [--follow]',
@@ -46,6 +47,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   'test-output': {
     usage: 'test-output <load|charge|preAlarm> <on|off>',
     summary: 'commissioning: drive one output once, on explicit request',
+    load: () => import('./test-output').then((m) => m.testOutputCommand),
   },
 };
 

@@ -7,98 +7,25 @@
  * JS values otherwise; dbus-next's Variant class never leaves this file.
  */
 import * as dbus from 'dbus-next';
+import {
+  BusCallError,
+  DEFAULT_CALL_TIMEOUT_MS,
+  NameTakenError,
+  Typed,
+  systemBusAddress,
+  type Bus,
+  type BusSignal,
+  type CallOptions,
+  type IncomingCall,
+  type MethodHandler,
+} from './bus-api';
 
-/** A D-Bus variant in our own representation (dbus-next wants its own class instance). */
-export class Typed {
-  constructor(
-    readonly signature: string,
-    readonly value: unknown,
-  ) {}
-}
+export * from './bus-api';
 
-export interface IncomingCall {
-  serial: number;
-  sender: string;
-  destination: string;
-  path: string;
-  /** '' when the caller sent no interface field (some Victron tools do). */
-  interface: string;
-  member: string;
-  signature: string;
-  body: unknown[];
-}
-
-export interface BusSignal {
-  sender: string;
-  path: string;
-  interface: string;
-  member: string;
-  body: unknown[];
-}
-
-export interface CallOptions {
-  destination: string;
-  path: string;
-  /** Omit to send a call without an interface field. */
-  interface?: string;
-  member: string;
-  signature?: string;
-  body?: unknown[];
-  timeoutMs?: number;
-}
-
-/** Returns true when it answered the call; false lets the next handler try. */
-export type MethodHandler = (call: IncomingCall) => boolean;
-
-export class BusCallError extends Error {
-  constructor(
-    readonly errorName: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'BusCallError';
-  }
-}
-
-export class NameTakenError extends Error {
-  constructor(readonly busName: string) {
-    super(
-      `D-Bus name ${busName} is already owned by another connection (another instance running?)`,
-    );
-    this.name = 'NameTakenError';
-  }
-}
-
-export interface Bus {
-  /** Our unique connection name (`:1.42`). */
-  readonly uniqueName: string;
-  /** AddMatch calls sent on this connection (identical rules are shared, not re-sent). */
-  readonly matchRuleCount: number;
-  call(options: CallOptions): Promise<unknown[]>;
-  addMatch(rule: string): Promise<void>;
-  removeMatch(rule: string): Promise<void>;
-  onSignal(listener: (signal: BusSignal) => void): () => void;
-  addMethodHandler(handler: MethodHandler): () => void;
-  reply(call: IncomingCall, signature: string, body: unknown[]): void;
-  replyError(call: IncomingCall, errorName: string, text: string): void;
-  emitSignal(path: string, iface: string, member: string, signature: string, body: unknown[]): void;
-  /** RequestName with DO_NOT_QUEUE; throws NameTakenError when someone else owns it. */
-  requestName(name: string): Promise<void>;
-  releaseName(name: string): Promise<void>;
-  /** Resolves when the connection is closed (by us or by the daemon). */
-  readonly closed: Promise<void>;
-  disconnect(): void;
-}
-
-export const DEFAULT_CALL_TIMEOUT_MS = 5000;
 const DBUS = { destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus' };
 const DO_NOT_QUEUE = 4;
 const PRIMARY_OWNER = 1;
 const ALREADY_OWNER = 4;
-
-export function systemBusAddress(): string {
-  return process.env.DBUS_SYSTEM_BUS_ADDRESS || 'unix:path=/var/run/dbus/system_bus_socket';
-}
 
 /** dbus-next Variant (any depth) → Typed; arrays and dicts are walked. */
 function fromLibrary(value: unknown): unknown {
@@ -141,13 +68,22 @@ class DbusNextBus implements Bus {
     closed: Promise<void>,
   ) {
     this.closed = closed;
+    void closed.then(() => (this.isClosed = true));
   }
+
+  private isClosed = false;
 
   get matchRuleCount(): number {
     return this.matchCalls;
   }
 
   async call(o: CallOptions): Promise<unknown[]> {
+    if (this.isClosed) {
+      throw new BusCallError(
+        'org.freedesktop.DBus.Error.Disconnected',
+        'the D-Bus connection is closed',
+      );
+    }
     const msg = new dbus.Message({
       destination: o.destination,
       path: o.path,
@@ -169,6 +105,8 @@ class DbusNextBus implements Bus {
           ),
         timeoutMs,
       );
+      // A pending call must not keep a finished process (or test run) alive.
+      timer.unref();
     });
     try {
       const reply = await Promise.race([this.lib.call(msg), timeout]);
@@ -293,6 +231,7 @@ class DbusNextBus implements Bus {
   }
 
   disconnect(): void {
+    this.isClosed = true;
     this.lib.disconnect();
   }
 }

@@ -2,7 +2,7 @@
  * The pieces of BusItem behaviour that do not need a bus: declared types, coercion of
  * incoming writes, velib's text rules, and introspection XML.
  */
-import { Typed } from './bus';
+import { Typed } from './bus-api';
 import { INVALID } from './values';
 
 export type ItemType = 'i' | 'd' | 's';

@@ -3,7 +3,7 @@
  * low-level method handler, behaving like velib_python's VeDbusService to every consumer
  * (GUI, systemcalc, dbus-flashmq, dbusmonitor, dbus-spy, dbus-send).
  */
-import { Typed, type Bus, type IncomingCall } from './bus';
+import { Typed, type Bus, type IncomingCall } from './bus-api';
 import {
   SET_NOT_WRITABLE,
   SET_OK,

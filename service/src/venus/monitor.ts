@@ -3,7 +3,7 @@
  * do: three broad match rules for the whole connection, a GetItems scan when a watched
  * service appears, then signals only. Only services somebody watches are scanned.
  */
-import { Typed, type Bus, type BusSignal } from './bus';
+import { Typed, type Bus, type BusSignal } from './bus-api';
 import type { RemoteValues, ValueUpdate, VeValue } from './api';
 import { plain, sameValue, typed } from './values';
 

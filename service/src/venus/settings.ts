@@ -3,7 +3,7 @@
  * SettingsDevice: AddSettings once (again whenever localsettings (re)appears), then follow
  * changes through PropertiesChanged / ItemsChanged. Works when localsettings starts after us.
  */
-import { BusCallError, Typed, type Bus, type BusSignal } from './bus';
+import { BusCallError, Typed, type Bus, type BusSignal } from './bus-api';
 import { plain } from './values';
 
 export const SETTINGS_SERVICE = 'com.victronenergy.settings';

@@ -2,7 +2,7 @@
  * BusItem value conventions (velib ve_utils wrap/unwrap): invalid is an empty int32 array,
  * all integer D-Bus types read as numbers, dicts and arrays are walked.
  */
-import { Typed } from './bus';
+import { Typed } from './bus-api';
 import type { VeValue } from './api';
 
 export const INVALID = new Typed('ai', []);

@@ -192,6 +192,21 @@ describe('behaviour.md section 4 rules', () => {
     expect(h.state).toBe('LOADS_OFF_SOC');
   });
 
+  test('rule 6: the countdown starts when the load comes back after the minimum off time', () => {
+    const h = new Harness({ input: { soc: 11 } });
+    h.set({ soc: 10 });
+    h.set({ soc: 11.5 }); // alarm band holds (clears at 13 %)
+    h.set({ softwareRemoteOn: false });
+    h.advanceS(1);
+    h.set({ softwareRemoteOn: true });
+    const back = h.now + 9_000;
+    expect(h.last.nextDeadline).toBe(back);
+    h.advanceS(100);
+    expect(h.whenOutput('load', true, T0 + 1)).toBe(back);
+    expect(h.last.countdowns.lowSocShutdownS).toBe(209);
+    expect(h.memory.lowSocCountdownStart).toBe(back);
+  });
+
   test('rule 7: leaving LOADS_OFF_SOC needs SoC ≥ floor + hysteresis, not mere charge detection', () => {
     const h = new Harness({ input: { soc: 11 } });
     h.set({ soc: 5 });

@@ -1,0 +1,150 @@
+/** Invariants of the engine over thousands of random input histories (fast-check). */
+import fc from 'fast-check';
+import { REQUIRED_ROLES, type EngineInput } from '../../service/src/core/types';
+import { historyArb, replay, type TraceEntry } from './history';
+
+const RUNS = 1500;
+
+function isGate(state: string): boolean {
+  return state === 'STARTING' || state === 'REMOTE_OFF' || state === 'FAULT';
+}
+
+/** When each step's pre-alarm output went on, tracked from the outputs alone. */
+function preAlarmOnTimes(trace: TraceEntry[]): (number | null)[] {
+  let since: number | null = null;
+  return trace.map(({ now, result }) => {
+    const before = since;
+    since = result.outputs.preAlarm ? (since ?? now) : null;
+    return before;
+  });
+}
+
+describe('engine properties (random histories)', () => {
+  test('(a, g) loads never go off for UV or low SoC before the pre-alarm output has been on for the lead time', () => {
+    fc.assert(
+      fc.property(historyArb, (h) => {
+        const trace = replay(h);
+        const onSince = preAlarmOnTimes(trace);
+        trace.forEach(({ now, prev, result }, i) => {
+          const dropped = prev.outputs.load && !result.outputs.load && !isGate(result.state);
+          if (!dropped) return;
+          expect(['LOADS_OFF_UV', 'LOADS_OFF_SOC']).toContain(result.state);
+          const since = onSince[i];
+          expect(since).not.toBeNull();
+          expect(now - (since ?? now)).toBeGreaterThanOrEqual(h.params.preAlarmLeadS * 1000);
+        });
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  test('(b) remote off ⇒ load and charge off', () => {
+    fc.assert(
+      fc.property(historyArb, (h) => {
+        for (const { input, result } of replay(h)) {
+          if (!input.softwareRemoteOn || input.lines.remote === 'released') {
+            expect(result.state).toBe('REMOTE_OFF');
+            expect(result.outputs.load).toBe(false);
+            expect(result.outputs.charge).toBe(false);
+          }
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  test('(c) discharge-side events (ATD, SoC) never block charging', () => {
+    const noDischargeEvents = (i: EngineInput): EngineInput => ({
+      ...i,
+      soc: 100,
+      lines:
+        i.lines.dischargeAllowed === 'released'
+          ? { ...i.lines, dischargeAllowed: 'asserted' }
+          : i.lines,
+    });
+    const chargeEvents = (trace: TraceEntry[]): [number, unknown][] =>
+      trace.flatMap(({ result }) =>
+        result.events.filter((e) => e.name === 'charge').map((e): [number, unknown] => [e.t, e.to]),
+      );
+    fc.assert(
+      fc.property(historyArb, (h) => {
+        const real = replay(h);
+        const clean = replay(h, { transform: noDischargeEvents });
+        const atInputs = (t: TraceEntry[]): boolean[] =>
+          t.filter((e) => e.atInput).map((e) => e.result.outputs.charge);
+        expect(atInputs(real)).toEqual(atInputs(clean));
+        expect(chargeEvents(real)).toEqual(chargeEvents(clean));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  test('(d) an unhealthy required line ⇒ load and charge off', () => {
+    fc.assert(
+      fc.property(historyArb, (h) => {
+        for (const { input, result } of replay(h)) {
+          if (REQUIRED_ROLES.some((r) => input.lines[r] === 'unhealthy')) {
+            expect(result.outputs.load).toBe(false);
+            expect(result.outputs.charge).toBe(false);
+            expect(result.alarms.bmsCable).toBe(2);
+          }
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  test('(e) results do not depend on how often step is called between input changes', () => {
+    fc.assert(
+      fc.property(historyArb, (h) => {
+        const sparse = replay(h);
+        const dense = replay(h, { dense: true });
+        const events = (t: TraceEntry[]): unknown[] => t.flatMap((e) => e.result.events);
+        expect(events(dense)).toEqual(events(sparse));
+        const atInputs = (t: TraceEntry[]): unknown[] =>
+          t.filter((e) => e.atInput).map((e) => ({ ...e.result, countdowns: null, notes: null }));
+        expect(atInputs(dense)).toEqual(atInputs(sparse));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  test('(f) an output never turns on within the minimum off time of turning off', () => {
+    fc.assert(
+      fc.property(historyArb, (h) => {
+        const offAt = { load: -Infinity, charge: -Infinity };
+        for (const { now, prev, result } of replay(h)) {
+          for (const name of ['load', 'charge'] as const) {
+            const was = prev.outputs[name];
+            const is = result.outputs[name];
+            if (was && !is) offAt[name] = now;
+            if (!was && is) {
+              expect(now - offAt[name]).toBeGreaterThanOrEqual(h.params.minOffTimeS * 1000);
+            }
+          }
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  test('the pre-alarm output follows the outputs table in every state', () => {
+    fc.assert(
+      fc.property(historyArb, (h) => {
+        for (const { result } of replay(h)) {
+          const { state, outputs } = result;
+          if (state === 'PRE_ALARM' || state === 'FAULT') expect(outputs.preAlarm).toBe(true);
+          if (state === 'NORMAL' || state === 'STARTING' || state === 'REMOTE_OFF') {
+            expect(outputs.preAlarm).toBe(false);
+          }
+          if (state === 'LOADS_OFF_UV' || state === 'LOADS_OFF_SOC') {
+            expect(outputs.load).toBe(false);
+            expect(outputs.preAlarm).toBe(h.params.preAlarmAfterDisconnect);
+          }
+          if (isGate(state)) expect(outputs.charge).toBe(false);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});

@@ -91,8 +91,9 @@ usage: ./install.sh [--dry-run] [--set-relays] [--yes]   install or update $APP
        ./install.sh --uninstall [--purge] [--dry-run]   remove $APP
 options:
   --dry-run     print every action, change nothing
-  --set-relays  set the GX relays the config uses to "manual" and the digital inputs it reads
-                through sysfs to "disabled" (the previous values are restored on uninstall)
+  --set-relays  set the GX relays the config uses to "manual", the digital inputs it reads
+                through sysfs to "disabled", and disabled inputs it reads from Venus to
+                "generic I/O" (the previous values are restored on uninstall)
   --yes         do not ask (non-interactive)
   --purge       with --uninstall: also remove /data/conf/smallbms.json, the event history,
                 the logs and the $APP settings in localsettings
@@ -147,7 +148,8 @@ relay_setting() {
 }
 input_setting() { echo "/Settings/DigitalInput/$1/Type"; }
 
-# The GX relays and the sysfs digital inputs a config uses, as "relay N" / "input N" lines.
+# What a config uses of the GX, one "KIND N" line each: "relay N" (a GX relay), "input N" (a
+# digital input read through sysfs), "dinput N" (a digital input read from dbus-digitalinputs).
 config_resources() {
 	[ -f "$1" ] || return 0
 	command -v node >/dev/null 2>&1 || return 0
@@ -162,6 +164,7 @@ for (const list of Object.values((c && c.outputs) || {}))
 for (const l of Object.values((c && c.lines) || {})) {
   const s = l && l.source;
   if (s && s.type === "gpio" && Number.isInteger(s.input)) out.add("input " + s.input);
+  if (s && s.type === "digitalinput" && Number.isInteger(s.input)) out.add("dinput " + s.input);
 }
 for (const r of [...out].sort()) console.log(r);
 ' "$1" 2>/dev/null
@@ -421,6 +424,11 @@ plan_settings() {
 			want=0
 			what="digital input $n: disabled (0), read by $APP through sysfs"
 			;;
+		dinput)
+			p=$(input_setting "$n")
+			want=10
+			what="digital input $n: generic I/O (10), so that Venus publishes it for $APP"
+			;;
 		*) continue ;;
 		esac
 		if ! cur=$(dbus_get "$p"); then
@@ -428,6 +436,8 @@ plan_settings() {
 			continue
 		fi
 		[ "$cur" = "$want" ] && continue
+		# any type from 2 (door) to 10 publishes com.victronenergy.digitalinput.input_N: keep it
+		[ "$kind" = dinput ] && [ "$cur" -ge 2 ] 2>/dev/null && continue
 		PLAN="$PLAN$p $cur $want $what
 "
 	done <<EOF
@@ -646,6 +656,10 @@ do_status() {
 			input)
 				cur=$(dbus_get "$(input_setting "$n")") || continue
 				[ "$cur" = 0 ] || problem "digital input $n type is $cur, not disabled (0): Venus still watches it (install.sh --set-relays)"
+				;;
+			dinput)
+				cur=$(dbus_get "$(input_setting "$n")") || continue
+				[ "$cur" -ge 2 ] 2>/dev/null || problem "digital input $n type is $cur: Venus does not publish it, so $APP cannot read it (set it to generic I/O, or install.sh --set-relays)"
 				;;
 			esac
 		done <<EOF

@@ -48,7 +48,11 @@ function parseArgs(argv) {
 
 function git(args) {
   try {
-    return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', args, {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return '';
   }
@@ -92,7 +96,9 @@ function tar(entries, mtime) {
   for (const e of entries) {
     const isDir = e.name.endsWith('/');
     const data = isDir ? Buffer.alloc(0) : e.data;
-    blocks.push(tarHeader(e.name, { size: data.length, mode: e.mode, type: isDir ? '5' : '0', mtime }));
+    blocks.push(
+      tarHeader(e.name, { size: data.length, mode: e.mode, type: isDir ? '5' : '0', mtime }),
+    );
     if (data.length) {
       blocks.push(data);
       const pad = (512 - (data.length % 512)) % 512;
@@ -109,7 +115,11 @@ function readIf(file) {
 
 function bundle(entry) {
   const esbuild = require('esbuild');
-  const opts = { ...bundleOptions(path.join(root, 'dist/release/smallbms.js')), write: false };
+  const opts = {
+    ...bundleOptions(path.join(root, 'dist/release/smallbms.js')),
+    absWorkingDir: root,
+    write: false,
+  };
   if (entry) opts.entryPoints = [entry];
   const result = esbuild.buildSync(opts);
   return Buffer.from(result.outputFiles[0].contents);
@@ -159,9 +169,7 @@ function main() {
   }
   const entries = [
     ...[...dirs].sort().map((name) => ({ name, mode: 0o755 })),
-    ...[...files.keys()]
-      .sort()
-      .map((name) => ({ name: `${TOP}/${name}`, ...files.get(name) })),
+    ...[...files.keys()].sort().map((name) => ({ name: `${TOP}/${name}`, ...files.get(name) })),
   ];
   const tgz = zlib.gzipSync(tar(entries, mtime), { level: 9 });
 
@@ -174,7 +182,9 @@ function main() {
 
   for (const w of warnings) console.warn(`package: warning: ${w}`);
   const kib = (tgz.length / 1024).toFixed(1);
-  console.log(`${path.relative(process.cwd(), out) || out}  ${kib} KiB  (${entries.length} entries)`);
+  console.log(
+    `${path.relative(process.cwd(), out) || out}  ${kib} KiB  (${entries.length} entries)`,
+  );
   console.log(`sha256 ${sha}`);
 }
 

@@ -1,0 +1,460 @@
+/**
+ * install.sh against a fake GX root: install, update, firmware update, uninstall, purge,
+ * dry runs, preflight failures, relay/input consent and --status.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import {
+  busybox,
+  calls,
+  cleanup,
+  clearCalls,
+  FakeGx,
+  makeGx,
+  makePackage,
+  readSettings,
+  run,
+  tree,
+  userConfig,
+  writeConfig,
+  writeSettings,
+} from './helpers';
+
+const APP = 'data/apps/available/dbus-smallbms';
+const CONFIG = 'data/conf/smallbms.json';
+const MARK = '# >>> dbus-smallbms:';
+
+const shells: Array<'sh' | 'busybox'> = busybox ? ['sh', 'busybox'] : ['sh'];
+if (!busybox) {
+  // CI may lack busybox; the GX runs BusyBox ash, so say that this pass was skipped.
+  console.warn('busybox not found: install.sh tests run with sh only (apt-get install busybox)');
+}
+
+let gxs: FakeGx[] = [];
+function gx(opts: Parameters<typeof makeGx>[0] = {}): FakeGx {
+  const g = makeGx(opts);
+  gxs.push(g);
+  return g;
+}
+afterEach(() => {
+  for (const g of gxs) cleanup(g);
+  gxs = [];
+});
+
+const p = (g: FakeGx, rel: string) => path.join(g.root, rel);
+const read = (g: FakeGx, rel: string) => fs.readFileSync(p(g, rel), 'utf8');
+const exists = (g: FakeGx, rel: string) => {
+  try {
+    fs.lstatSync(p(g, rel));
+    return true;
+  } catch {
+    return false;
+  }
+};
+const count = (text: string, needle: string) => text.split(needle).length - 1;
+
+describe.each(shells)('install.sh with %s', (shell) => {
+  test('fresh install without a config: files, links, boot hook, example config, not started', () => {
+    const g = gx({ shell });
+    const r = run(g, []);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Venus OS firmware: v3.70');
+    expect(r.out).toContain('wrote the example config');
+    for (const f of [
+      'smallbms.js',
+      'smallbms',
+      'install.sh',
+      'VERSION',
+      'service/run',
+      'service/log/run',
+    ])
+      expect(exists(g, `${APP}/${f}`)).toBe(true);
+    expect(fs.statSync(p(g, `${APP}/service/run`)).mode & 0o111).toBeTruthy();
+    expect(fs.readlinkSync(p(g, 'data/apps/enabled/dbus-smallbms'))).toBe(
+      '../available/dbus-smallbms',
+    );
+    expect(fs.readlinkSync(p(g, 'service/dbus-smallbms'))).toBe(
+      p(g, 'data/apps/enabled/dbus-smallbms/service'),
+    );
+    expect(read(g, CONFIG)).toBe(read(g, `${APP}/conf/smallbms.cerbo-gx.example.json`));
+    const rc = read(g, 'data/rc.local');
+    expect(rc.startsWith('#!/bin/sh\n')).toBe(true);
+    expect(count(rc, MARK)).toBe(1);
+    expect(fs.statSync(p(g, 'data/rc.local')).mode & 0o100).toBeTruthy();
+    // an unreviewed example must not drive relays: held down, not started
+    expect(exists(g, `${APP}/service/down`)).toBe(true);
+    expect(calls(g).filter((c) => c.startsWith('svc -u'))).toEqual([]);
+    expect(calls(g).filter((c) => c.includes('SetValue'))).toEqual([]);
+    expect(r.out).toContain('not started');
+  });
+
+  test('install with a valid config starts the service', () => {
+    const g = gx({ shell });
+    writeConfig(g, userConfig);
+    const r = run(g, []);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('is valid (kept)');
+    expect(exists(g, `${APP}/service/down`)).toBe(false);
+    expect(calls(g)).toContain(`svc -u ${p(g, 'service/dbus-smallbms')}`);
+    expect(r.out).toContain('is running');
+  });
+
+  test('second install: same tree, rc.local block not duplicated', () => {
+    const g = gx({ shell });
+    writeConfig(g, userConfig);
+    expect(run(g, []).code).toBe(0);
+    const first = tree(g.root);
+    const r = run(g, []);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Reinstalling dbus-smallbms 0.1.0');
+    expect(tree(g.root)).toEqual(first);
+    expect(count(read(g, 'data/rc.local'), MARK)).toBe(1);
+    // the running service is stopped (supervise told to exit) before the swap
+    const log = calls(g).join('\n');
+    expect(log).toContain(`svc -dx ${p(g, 'service/dbus-smallbms')}`);
+  });
+
+  test('update keeps the config, the history and the user lines of rc.local', () => {
+    const g = gx({ shell });
+    fs.writeFileSync(p(g, 'data/rc.local'), '#!/bin/sh\necho user line\n', { mode: 0o755 });
+    const config = writeConfig(g, { ...userConfig, comment: 'mine' });
+    expect(run(g, []).code).toBe(0);
+    fs.writeFileSync(p(g, 'data/dbus-smallbms/events.jsonl'), '{"event":1}\n');
+    const newer = makePackage(path.join(g.dir, 'pkg2'), '0.2.0');
+    const r = run(g, [], { script: path.join(newer, 'install.sh') });
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Updating dbus-smallbms 0.1.0 -> 0.2.0');
+    expect(read(g, `${APP}/VERSION`).split('\n')[0]).toBe('0.2.0');
+    expect(JSON.parse(fs.readFileSync(config, 'utf8')).comment).toBe('mine');
+    expect(read(g, 'data/dbus-smallbms/events.jsonl')).toBe('{"event":1}\n');
+    const rc = read(g, 'data/rc.local');
+    expect(rc).toContain('echo user line');
+    expect(count(rc, MARK)).toBe(1);
+    expect(fs.readdirSync(p(g, 'data/apps/available'))).toEqual(['dbus-smallbms']);
+  });
+
+  test('update with a config the new version refuses changes nothing', () => {
+    const g = gx({ shell });
+    writeConfig(g, userConfig);
+    expect(run(g, []).code).toBe(0);
+    writeConfig(g, { ...userConfig, invalid: true });
+    const before = tree(g.root);
+    clearCalls(g);
+    const r = run(g, []);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('/invalid: the fixture refuses this config');
+    expect(r.out).toContain('keeps running');
+    expect(tree(g.root)).toEqual(before);
+    expect(calls(g).filter((c) => c.startsWith('svc'))).toEqual([]);
+  });
+
+  test('fresh install with an invalid config keeps the files but does not start', () => {
+    const g = gx({ shell });
+    writeConfig(g, { ...userConfig, invalid: true });
+    const r = run(g, []);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('/invalid: the fixture refuses this config');
+    expect(r.out).toContain('NOT started');
+    expect(exists(g, `${APP}/smallbms.js`)).toBe(true);
+    expect(exists(g, `${APP}/service/down`)).toBe(true);
+    expect(calls(g).filter((c) => c.startsWith('svc -u'))).toEqual([]);
+  });
+
+  test('an update cut off mid-swap is recovered by the next run', () => {
+    const g = gx({ shell });
+    writeConfig(g, userConfig);
+    expect(run(g, []).code).toBe(0);
+    // as if interrupted between "mv app old" and "mv new app"
+    fs.renameSync(p(g, APP), p(g, 'data/apps/available/.dbus-smallbms.old.999'));
+    fs.mkdirSync(p(g, 'data/apps/available/.dbus-smallbms.new.999'));
+    const r = run(g, []);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('interrupted update');
+    expect(fs.readdirSync(p(g, 'data/apps/available'))).toEqual(['dbus-smallbms']);
+  });
+
+  test('firmware update: wipe all but /data, run rc.local, the /service link is back', () => {
+    const g = gx({ shell });
+    writeConfig(g, userConfig);
+    expect(run(g, []).code).toBe(0);
+    for (const name of fs.readdirSync(g.root))
+      if (name !== 'data') fs.rmSync(p(g, name), { recursive: true, force: true });
+    fs.mkdirSync(p(g, 'service')); // the boot's fresh RAM copy, without our link
+    expect(exists(g, 'service/dbus-smallbms')).toBe(false);
+    const r = spawnSync(p(g, 'data/rc.local'), [], { encoding: 'utf8', env: { PATH: g.bin } });
+    expect(r.status).toBe(0);
+    expect(fs.readlinkSync(p(g, 'service/dbus-smallbms'))).toBe(
+      p(g, 'data/apps/enabled/dbus-smallbms/service'),
+    );
+    expect(fs.existsSync(p(g, 'service/dbus-smallbms/run'))).toBe(true);
+    // running it again (a second boot hook run) changes nothing
+    const before = tree(g.root);
+    spawnSync(p(g, 'data/rc.local'), [], { env: { PATH: g.bin } });
+    expect(tree(g.root)).toEqual(before);
+  });
+
+  test('uninstall leaves the tree exactly as before (with a user rc.local)', () => {
+    const g = gx({ shell });
+    fs.writeFileSync(p(g, 'data/rc.local'), '#!/bin/sh\n# mine\necho hello\n', { mode: 0o644 });
+    fs.mkdirSync(p(g, 'data/apps/enabled'), { recursive: true });
+    writeConfig(g, userConfig);
+    const before = tree(g.root);
+    const settingsBefore = readSettings(g);
+    expect(run(g, ['--set-relays', '--yes']).code).toBe(0);
+    expect(tree(g.root)).not.toEqual(before);
+    const r = run(g, ['--uninstall']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Kept your config');
+    expect(tree(g.root)).toEqual(before);
+    expect(readSettings(g)).toEqual(settingsBefore);
+    expect(calls(g)).toContain(`svc -d ${p(g, 'service/dbus-smallbms')}`);
+  });
+
+  test('uninstall after a fresh install removes everything it made, the example config too', () => {
+    const g = gx({ shell });
+    const before = tree(g.root);
+    expect(run(g, []).code).toBe(0);
+    const r = run(g, ['--uninstall'], { script: p(g, `${APP}/install.sh`) });
+    expect(r.code).toBe(0);
+    expect(tree(g.root)).toEqual(before);
+  });
+
+  test('purge removes config, history, logs and our localsettings', () => {
+    const g = gx({ shell });
+    writeConfig(g, userConfig);
+    expect(run(g, []).code).toBe(0);
+    fs.writeFileSync(p(g, 'data/dbus-smallbms/events.jsonl'), '{}\n');
+    fs.mkdirSync(p(g, 'data/log/dbus-smallbms'), { recursive: true });
+    fs.writeFileSync(p(g, 'data/log/dbus-smallbms/current'), 'log\n');
+    writeSettings(g.store, {
+      ...readSettings(g),
+      '/Settings/SmallBms/Default/PreAlarmLeadS': 30,
+      '/Settings/SmallBms/Default/Mode': 3,
+      '/Settings/Devices/smallbms_Default/ClassAndVrmInstance': "'battery:512'",
+      '/Settings/Devices/ttyS5/ClassAndVrmInstance': "'battery:1'",
+    });
+    const r = run(g, ['--uninstall', '--purge']);
+    expect(r.code).toBe(0);
+    for (const rel of [CONFIG, 'data/dbus-smallbms', 'data/log/dbus-smallbms', APP])
+      expect(exists(g, rel)).toBe(false);
+    const settings = readSettings(g);
+    expect(Object.keys(settings).filter((k) => /SmallBms|smallbms/.test(k))).toEqual([]);
+    expect(settings['/Settings/Devices/ttyS5/ClassAndVrmInstance']).toBe("'battery:1'");
+    expect(calls(g).some((c) => c.includes('RemoveSettings'))).toBe(true);
+  });
+
+  test.each([
+    ['install', [] as string[]],
+    ['update', [] as string[]],
+    ['uninstall', ['--uninstall']],
+    ['purge', ['--uninstall', '--purge']],
+  ])('--dry-run %s changes nothing', (what, args) => {
+    const g = gx({ shell });
+    writeConfig(g, userConfig);
+    if (what !== 'install') expect(run(g, ['--set-relays', '--yes']).code).toBe(0);
+    const before = tree(g.root);
+    const settings = readSettings(g);
+    clearCalls(g);
+    const r = run(g, args.length ? [...args, '--dry-run'] : ['--dry-run', '--set-relays', '--yes']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('[dry-run]');
+    expect(r.out).toContain('nothing was changed');
+    expect(tree(g.root)).toEqual(before);
+    expect(readSettings(g)).toEqual(settings);
+    expect(calls(g).filter((c) => /^svc|SetValue|RemoveSettings/.test(c))).toEqual([]);
+  });
+});
+
+describe('preflight', () => {
+  test('not a Venus OS device', () => {
+    const g = gx({ venus: null });
+    const r = run(g, []);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('not a Venus OS device');
+    expect(fs.existsSync(p(g, 'data/apps'))).toBe(false);
+  });
+
+  test('Venus OS too old', () => {
+    const r = run(gx({ venus: 'v3.01' }), []);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/Venus OS v3\.01 is too old: .* needs v3\.10/);
+  });
+
+  test('Venus OS between 3.10 and 3.70: installs, says the GUI plugin needs 3.70', () => {
+    const r = run(gx({ venus: 'v3.55~3' }), []);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('gui-v2 plugin');
+    expect(r.out).toContain('v3.70 or later');
+  });
+
+  test('no node: explains Venus OS Large', () => {
+    const r = run(gx({ node: 'none' }), []);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('Node.js is not installed');
+    expect(r.out).toContain('Venus OS *Large*');
+    expect(r.out).toContain('Image type: Large');
+  });
+
+  test('node too old', () => {
+    const r = run(gx({ node: 'old' }), []);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('Node.js v16.20.2 is too old');
+  });
+
+  test('not enough space on /data', () => {
+    const g = gx();
+    const r = run(g, [], { env: { FAKE_DF_AVAIL_KB: '2048' } });
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('not enough free space on /data: 2 MB free, 10 MB needed');
+    expect(fs.existsSync(p(g, 'data/apps'))).toBe(false);
+  });
+
+  test('usage errors exit 2', () => {
+    const g = gx();
+    expect(run(g, ['--bogus']).code).toBe(2);
+    expect(run(g, ['--purge']).code).toBe(2);
+    expect(run(g, ['--help']).code).toBe(0);
+  });
+});
+
+describe('relays and inputs', () => {
+  test('without consent nothing changes, and the output says how to consent', () => {
+    const g = gx();
+    writeConfig(g, userConfig);
+    const settings = readSettings(g);
+    const r = run(g, []);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('/Settings/Relay/Function = 0 -> 2');
+    expect(r.out).toContain('--set-relays');
+    expect(readSettings(g)).toEqual(settings);
+    expect(calls(g).filter((c) => c.includes('SetValue'))).toEqual([]);
+  });
+
+  test('--set-relays --yes sets them, records them, uninstall restores them', () => {
+    const g = gx();
+    writeConfig(g, userConfig);
+    const before = readSettings(g);
+    const r = run(g, ['--set-relays', '--yes']);
+    expect(r.code).toBe(0);
+    const set = calls(g).filter((c) => c.includes('SetValue'));
+    expect(set).toEqual(
+      expect.arrayContaining([
+        'dbus com.victronenergy.settings /Settings/Relay/Function SetValue 2',
+        'dbus com.victronenergy.settings /Settings/DigitalInput/1/Type SetValue 0',
+        'dbus com.victronenergy.settings /Settings/DigitalInput/3/Type SetValue 10',
+      ]),
+    );
+    expect(set).toHaveLength(3); // relay 2 was manual already
+    const s = readSettings(g);
+    expect(s['/Settings/Relay/Function']).toBe('2');
+    expect(s['/Settings/DigitalInput/1/Type']).toBe('0');
+    expect(s['/Settings/DigitalInput/3/Type']).toBe('10');
+    const state = read(g, 'data/dbus-smallbms/install-state');
+    expect(state).toContain('setting /Settings/Relay/Function 0 2');
+    // a reinstall keeps the value from before the first install
+    expect(run(g, ['--set-relays', '--yes']).code).toBe(0);
+    expect(read(g, 'data/dbus-smallbms/install-state')).toContain(
+      'setting /Settings/Relay/Function 0 2',
+    );
+    expect(run(g, ['--uninstall']).code).toBe(0);
+    expect(readSettings(g)).toEqual(before);
+  });
+
+  test('uninstall leaves a setting the user changed since install', () => {
+    const g = gx();
+    writeConfig(g, userConfig);
+    expect(run(g, ['--set-relays', '--yes']).code).toBe(0);
+    writeSettings(g.store, { ...readSettings(g), '/Settings/Relay/Function': 4 });
+    const r = run(g, ['--uninstall']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Left /Settings/Relay/Function = 4');
+    expect(readSettings(g)['/Settings/Relay/Function']).toBe('4');
+  });
+});
+
+describe('boot hooks', () => {
+  test('rc.local disabled by Venus (rc.local.disabled): no new rc.local, a clear warning', () => {
+    const g = gx();
+    fs.writeFileSync(p(g, 'data/rc.local.disabled'), '#!/bin/sh\necho mine\n');
+    writeConfig(g, userConfig);
+    const r = run(g, []);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('disabled the boot hooks');
+    expect(fs.existsSync(p(g, 'data/rc.local'))).toBe(false);
+    expect(read(g, 'data/rc.local.disabled')).toBe('#!/bin/sh\necho mine\n');
+    const s = run(g, ['--status']);
+    expect(s.code).toBe(1);
+    expect(s.out).toContain('boot hooks are disabled');
+  });
+
+  test('all modifications disabled in Modification checks: warned at install and in status', () => {
+    const g = gx();
+    writeSettings(g.store, {
+      ...readSettings(g),
+      '/Settings/System/ModificationChecks/AllModificationsEnabled': 0,
+    });
+    writeConfig(g, userConfig);
+    const r = run(g, []);
+    expect(r.out).toContain('AllModificationsEnabled = 0');
+    const s = run(g, ['--status']);
+    expect(s.out).toContain('all modifications are disabled');
+  });
+});
+
+describe('--status', () => {
+  test('not installed', () => {
+    const r = run(gx(), ['--status']);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('not installed');
+  });
+
+  test('installed and healthy: version, running, config, last 5 events', () => {
+    const g = gx({
+      settings: {
+        '/Settings/Relay/Function': 2,
+        '/Settings/Relay/1/Function': 2,
+        '/Settings/DigitalInput/1/Type': 0,
+        '/Settings/DigitalInput/3/Type': 10,
+      },
+    });
+    writeConfig(g, userConfig);
+    expect(run(g, []).code).toBe(0);
+    const r = run(g, ['--status']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Installed: dbus-smallbms 0.1.0');
+    expect(r.out).toContain('up (pid 4242)');
+    expect(r.out).toContain('is valid');
+    expect(r.out).toContain('event 7');
+    expect(r.out).toContain('event 3');
+    expect(r.out).not.toContain('event 2');
+    expect(r.out).toContain('No problems found');
+  });
+
+  test('problems: relay not manual, input watched, link and boot hook missing', () => {
+    const g = gx();
+    writeConfig(g, userConfig);
+    expect(run(g, []).code).toBe(0);
+    fs.rmSync(p(g, 'service/dbus-smallbms'));
+    fs.writeFileSync(p(g, 'data/rc.local'), '#!/bin/sh\n', { mode: 0o755 });
+    const r = run(g, ['--status']);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('relay 1 function is 0, not manual');
+    expect(r.out).toContain('digital input 1 type is 10, not disabled');
+    expect(r.out).toContain('digital input 3 type is 0');
+    expect(r.out).toContain('service/dbus-smallbms is missing');
+    expect(r.out).toContain('boot hook is missing');
+  });
+
+  test('events command missing: tolerated', () => {
+    const g = gx();
+    writeConfig(g, userConfig);
+    expect(run(g, []).code).toBe(0);
+    fs.writeFileSync(
+      p(g, `${APP}/smallbms.js`),
+      "if (process.argv[2] === 'check-config') process.exit(0); process.exit(2);\n",
+    );
+    const r = run(g, ['--status']);
+    expect(r.out).toContain('(not available)');
+  });
+});

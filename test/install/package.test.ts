@@ -1,0 +1,193 @@
+/**
+ * scripts/package.js: the release tarball's layout, modes, checksum file and determinism,
+ * and that the unpacked tarball installs on a fake GX. The bundle entry is the installer
+ * fixture (fast and independent of the service code); one test bundles the real CLI.
+ */
+import { spawnSync } from 'child_process';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as zlib from 'zlib';
+import { cleanup, makeGx, repo, run, userConfig, writeConfig } from './helpers';
+
+const fixtureEntry = path.join(__dirname, 'fixtures/smallbms-fixture.js');
+const version = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')).version;
+const base = `dbus-smallbms-${version}.tar.gz`;
+
+interface Entry {
+  name: string;
+  mode: number;
+  type: string;
+  mtime: number;
+  data: Buffer;
+}
+
+/** Read a ustar archive (what our writer produces). */
+function untar(buf: Buffer): Entry[] {
+  const entries: Entry[] = [];
+  let off = 0;
+  while (off + 512 <= buf.length) {
+    const h = buf.subarray(off, off + 512);
+    if (h.every((b) => b === 0)) break;
+    const str = (o: number, l: number) => h.toString('ascii', o, o + l).replace(/\0.*$/s, '');
+    const num = (o: number, l: number) => parseInt(str(o, l).trim() || '0', 8);
+    let sum = 0;
+    for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : h[i];
+    expect(num(148, 8)).toBe(sum);
+    expect(str(257, 6)).toBe('ustar');
+    const size = num(124, 12);
+    entries.push({
+      name: str(0, 100),
+      mode: num(100, 8),
+      type: str(156, 1),
+      mtime: num(136, 12),
+      data: buf.subarray(off + 512, off + 512 + size),
+    });
+    off += 512 + Math.ceil(size / 512) * 512;
+  }
+  return entries;
+}
+
+const dirs: string[] = [];
+function tmp(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'smallbms-pkg-'));
+  dirs.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function pack(
+  outDir: string,
+  entry: string | null = fixtureEntry,
+  env: Record<string, string> = {},
+) {
+  const args = [path.join(repo, 'scripts/package.js'), '--out-dir', outDir];
+  if (entry) args.push('--entry', entry);
+  const r = spawnSync(process.execPath, args, {
+    cwd: repo,
+    encoding: 'utf8',
+    env: { ...process.env, SOURCE_DATE_EPOCH: '1767225600', ...env },
+  });
+  expect(r.stderr).not.toMatch(/error/i);
+  expect(r.status).toBe(0);
+  return r;
+}
+
+describe('scripts/package.js', () => {
+  let out: string;
+  let entries: Entry[];
+  let stdout: string;
+
+  beforeAll(() => {
+    out = tmp();
+    stdout = pack(out).stdout;
+    entries = untar(zlib.gunzipSync(fs.readFileSync(path.join(out, base))));
+  });
+
+  test('prints path and size', () => {
+    expect(stdout).toContain(base);
+    expect(stdout).toMatch(/\d+\.\d KiB/);
+  });
+
+  test('layout: one top directory with the release files', () => {
+    const names = entries.map((e) => e.name);
+    expect(names.every((n) => n.startsWith('dbus-smallbms/'))).toBe(true);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'dbus-smallbms/',
+        'dbus-smallbms/VERSION',
+        'dbus-smallbms/README.md',
+        'dbus-smallbms/install.sh',
+        'dbus-smallbms/smallbms',
+        'dbus-smallbms/smallbms.js',
+        'dbus-smallbms/service/run',
+        'dbus-smallbms/service/log/run',
+      ]),
+    );
+    if (fs.existsSync(path.join(repo, 'service/conf/smallbms.cerbo-gx.example.json')))
+      expect(names).toContain('dbus-smallbms/conf/smallbms.cerbo-gx.example.json');
+    const gui = fs.existsSync(path.join(repo, 'dist/gui'))
+      ? fs.readdirSync(path.join(repo, 'dist/gui')).filter((f) => f.endsWith('.json'))
+      : [];
+    for (const f of gui) expect(names).toContain(`dbus-smallbms/gui-v2/${f}`);
+  });
+
+  test('modes, owner-independent, fixed mtime', () => {
+    const mode = (n: string) => entries.find((e) => e.name === `dbus-smallbms/${n}`)?.mode;
+    for (const f of ['install.sh', 'smallbms', 'service/run', 'service/log/run'])
+      expect(mode(f)).toBe(0o755);
+    expect(mode('smallbms.js')).toBe(0o644);
+    expect(mode('service/')).toBe(0o755);
+    expect(new Set(entries.map((e) => e.mtime))).toEqual(new Set([1767225600]));
+  });
+
+  test('VERSION and the launcher', () => {
+    const get = (n: string) =>
+      entries.find((e) => e.name === `dbus-smallbms/${n}`)!.data.toString();
+    expect(get('VERSION').split('\n')[0]).toBe(version);
+    expect(get('smallbms')).toContain('smallbms.js');
+    expect(get('install.sh')).toBe(fs.readFileSync(path.join(repo, 'install.sh'), 'utf8'));
+  });
+
+  test('sha256 file in sha256sum format', () => {
+    const sha = crypto
+      .createHash('sha256')
+      .update(fs.readFileSync(path.join(out, base)))
+      .digest('hex');
+    expect(fs.readFileSync(path.join(out, `${base}.sha256`), 'utf8')).toBe(`${sha}  ${base}\n`);
+  });
+
+  test('deterministic: a second build is byte-identical', () => {
+    const again = tmp();
+    pack(again);
+    expect(fs.readFileSync(path.join(again, base))).toEqual(fs.readFileSync(path.join(out, base)));
+  });
+
+  test('the system tar unpacks it, and the unpacked install.sh installs on a fake GX', () => {
+    const unpack = tmp();
+    const r = spawnSync('tar', ['xzf', path.join(out, base), '-C', unpack], { encoding: 'utf8' });
+    if (r.error) return; // no tar here: the ustar reader above already checked the archive
+    expect(r.status).toBe(0);
+    const gx = makeGx();
+    try {
+      writeConfig(gx, userConfig);
+      const res = run(gx, [], { script: path.join(unpack, 'dbus-smallbms/install.sh') });
+      expect(res.out).toContain(`Installing dbus-smallbms ${version}`);
+      expect(res.code).toBe(0);
+      expect(
+        fs.existsSync(path.join(gx.root, 'data/apps/available/dbus-smallbms/smallbms.js')),
+      ).toBe(true);
+    } finally {
+      cleanup(gx);
+    }
+  });
+
+  const realEntry = path.join(repo, 'service/src/cli/main.ts');
+  (fs.existsSync(realEntry) ? test : test.skip)(
+    'the real CLI bundles, and its launcher answers check-config on the example',
+    () => {
+      const o = tmp();
+      pack(o, null);
+      const unpack = tmp();
+      fs.writeFileSync(path.join(unpack, 'x.tgz'), fs.readFileSync(path.join(o, base)));
+      const files = untar(zlib.gunzipSync(fs.readFileSync(path.join(o, base))));
+      for (const e of files) {
+        const p = path.join(unpack, e.name);
+        if (e.type === '5') fs.mkdirSync(p, { recursive: true });
+        else fs.writeFileSync(p, e.data, { mode: e.mode });
+      }
+      const app = path.join(unpack, 'dbus-smallbms');
+      const example = path.join(app, 'conf/smallbms.cerbo-gx.example.json');
+      if (!fs.existsSync(example)) return;
+      const r = spawnSync('sh', [path.join(app, 'smallbms'), 'check-config', example], {
+        encoding: 'utf8',
+      });
+      expect(r.stdout + r.stderr).toMatch(/valid|ok/i);
+      expect(r.status).toBe(0);
+    },
+    60000,
+  );
+});

@@ -41,6 +41,16 @@ MARK_END="# <<< $APP <<<"
 SETTINGS=com.victronenergy.settings
 
 SRC=$(cd -P "$(dirname "$0")" && pwd) || exit 1
+STAGE=""
+
+# An interrupted run leaves no half-copied directory behind (the next run also cleans up).
+# shellcheck disable=SC2317 # called by the trap
+on_signal() {
+	[ -n "$STAGE" ] && [ -d "$STAGE" ] && rm -rf "$STAGE"
+	printf '\ninterrupted\n' >&2
+	exit 130
+}
+trap on_signal INT TERM HUP
 
 MODE=install
 DRY_RUN=0
@@ -311,6 +321,13 @@ stop_service() {
 	command -v svc >/dev/null 2>&1 || return 0
 	if supervise_running "$SERVICE_LINK"; then
 		act svc -d "$SERVICE_LINK"
+		# let the old process end before a new one starts (both would want the D-Bus name)
+		i=0
+		while [ "$DRY_RUN" = 0 ] && [ "$i" -lt "$SV_WAIT" ]; do
+			case $(svstat "$SERVICE_LINK" 2>&1) in *": down"* | *"not running"* | *unable*) break ;; esac
+			sleep 1
+			i=$((i + 1))
+		done
 		act svc -dx "$SERVICE_LINK" "$SERVICE_LINK/log"
 	fi
 	return 0
@@ -456,8 +473,9 @@ apply_settings() {
 	consent=0
 	if [ "$SET_RELAYS" = 1 ]; then
 		if [ "$YES" = 1 ] || ! is_tty || confirm "Change these settings now?"; then consent=1; fi
-	elif is_tty && [ "$DRY_RUN" = 0 ] && confirm "Change these settings now (undone by --uninstall)?"; then
-		consent=1
+	elif [ "$YES" = 0 ] && [ "$DRY_RUN" = 0 ] && is_tty &&
+		confirm "Change these settings now (undone by --uninstall)?"; then
+		consent=1 # typed in; --yes alone is no consent to take over relays
 	fi
 	if [ "$consent" = 0 ]; then
 		say "Not changed. $APP does not drive a relay whose function is not manual, and a digital input"

@@ -89,6 +89,24 @@ describe.each(shells)('install.sh with %s', (shell) => {
     expect(r.out).toContain('not started');
   });
 
+  test('writes only under /data and /service: the package, /opt and the rest are untouched', () => {
+    const g = gx({ shell });
+    writeConfig(g, userConfig);
+    const pkg = tree(g.pkg);
+    const opt = tree(p(g, 'opt'));
+    const outside = tree(g.dir).filter(
+      (l) => !/^(root\/(data|service)\/|calls\.log|settings\.tsv)/.test(l),
+    );
+    expect(run(g, ['--set-relays', '--yes']).code).toBe(0);
+    expect(run(g, ['--status']).code).toBe(0);
+    expect(tree(g.pkg)).toEqual(pkg);
+    expect(tree(p(g, 'opt'))).toEqual(opt);
+    expect(fs.readdirSync(g.root).sort()).toEqual(['data', 'opt', 'service']);
+    expect(
+      tree(g.dir).filter((l) => !/^(root\/(data|service)\/|calls\.log|settings\.tsv)/.test(l)),
+    ).toEqual(outside);
+  });
+
   test('install with a valid config starts the service', () => {
     const g = gx({ shell });
     writeConfig(g, userConfig);

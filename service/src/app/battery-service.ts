@@ -6,6 +6,7 @@
 import { BMS_STATES, LINE_ROLES, type AlarmName, type LineRole } from '../core/types';
 import type { StatusSnapshot } from '../status';
 import type { BusItemService, ItemValue, WriteRules } from '../venus/busitem';
+import { mandatoryPaths } from '../venus/mandatory';
 
 /** Our ProductId (documented in the README): 0xB0F1, outside Victron's product ranges. */
 export const PRODUCT_ID = 0xb0f1;
@@ -80,26 +81,19 @@ const secondsText = (v: number | string): string => `${v} s`;
 
 /** Add every path of our service to the exporter (before register()). */
 export function addBatteryPaths(svc: BusItemService, o: BatteryServiceOptions): void {
-  const fixed: Record<string, ItemValue> = {
-    '/Mgmt/ProcessName': 'dbus-smallbms',
-    '/Mgmt/ProcessVersion': o.version,
-    '/Mgmt/Connection': o.connection,
-    '/DeviceInstance': o.deviceInstance,
-    '/ProductId': PRODUCT_ID,
-    '/ProductName': PRODUCT_NAME,
-    '/FirmwareVersion': o.version,
-    '/HardwareVersion': o.hardware,
-    '/Connected': 1,
-    '/Serial': o.serial,
-  };
-  for (const [path, value] of Object.entries(fixed)) {
-    svc.add(path, { type: typeof value === 'number' ? 'i' : 's', value });
-  }
-  svc.add('/CustomName', {
-    type: 's',
-    value: o.customName,
-    writable: { validate: (v) => String(v).length <= 64, onSet: (v) => o.onCustomName(String(v)) },
+  const mandatory = mandatoryPaths({
+    processName: 'dbus-smallbms',
+    processVersion: o.version,
+    connection: o.connection,
+    deviceInstance: o.deviceInstance,
+    productId: PRODUCT_ID,
+    productName: PRODUCT_NAME,
+    hardwareVersion: o.hardware,
+    serial: o.serial,
+    customName: o.customName,
+    onCustomName: o.onCustomName,
   });
+  for (const [path, spec] of Object.entries(mandatory)) svc.add(path, spec);
 
   const measure = (path: string, unit: string, digits: number): void =>
     svc.add(path, { type: 'd', value: null, text: (v) => `${Number(v).toFixed(digits)}${unit}` });
@@ -123,6 +117,9 @@ export function addBatteryPaths(svc: BusItemService, o: BatteryServiceOptions): 
     svc.add(path, { type: 'i', value: 0, text: (v) => (v === 1 ? 'Yes' : 'No') });
   }
   for (const path of Object.values(ALARM_PATHS)) svc.add(path, { type: 'i', value: null });
+  // A target we must drive but cannot (relay function not manual, service gone): a standard
+  // alarm path, so it reaches the GX notifications and VRM.
+  svc.add('/Alarms/InternalFailure', { type: 'i', value: 0 });
 
   svc.add('/Bms/State', { type: 'i', value: 0, text: (v) => BMS_STATES[Number(v)] ?? String(v) });
   for (const role of LINE_ROLES) svc.add(linePath(role), { type: 'i', value: null, text: onOff });

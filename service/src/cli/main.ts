@@ -25,6 +25,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   run: {
     usage: 'run [--config FILE]',
     summary: 'the service (what daemontools starts)',
+    load: () => import('./run').then((m) => m.runCommand),
   },
   demo: {
     usage: 'demo',
@@ -38,6 +39,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   events: {
     usage: 'events [--json] [--follow]',
     summary: 'the protection event history',
+    load: () => import('./events').then((m) => m.eventsCommand),
   },
   'check-config': {
     usage: 'check-config [FILE]',

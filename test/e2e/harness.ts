@@ -20,6 +20,8 @@ export interface Running {
   value(p: string): Promise<VeValue | undefined>;
   setValue(p: string, v: number | string, sig?: string): Promise<number>;
   restart(args?: string[]): Promise<void>;
+  /** Resolves when the service is on D-Bus (or running, without D-Bus). */
+  ready(): Promise<void>;
   kill9(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -110,8 +112,7 @@ export async function startService(
       r.proc.kill('SIGTERM');
       await exited(r.proc);
     },
-  } as Running & { ready(): Promise<void> };
-  (r as Running & { ready(): Promise<void> }).ready = async () => {
+    ready: async () => {
     if (bus) {
       await waitFor(
         () => r.value('/DeviceInstance'),

@@ -685,7 +685,7 @@ $resources
 EOF
 	fi
 	say "Last events:"
-	if ev=$(node "$APP_DIR/smallbms.js" events 2>/dev/null); then
+	if ev=$(node "$APP_DIR/smallbms.js" events --config "$CONFIG" -n 5 2>/dev/null); then
 		if [ -n "$ev" ]; then printf '%s\n' "$ev" | tail -n 5 | sed 's/^/  /'; else say "  (none)"; fi
 	else
 		say "  (not available)"

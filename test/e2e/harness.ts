@@ -113,23 +113,24 @@ export async function startService(
       await exited(r.proc);
     },
     ready: async () => {
-    if (bus) {
-      await waitFor(
-        () => r.value('/DeviceInstance'),
-        (v) => typeof v === 'number',
-        'service on D-Bus',
-        10000,
-      );
-    } else {
-      await waitFor(
-        () => r.log(),
-        (l) => l.includes('smallbms running'),
-        'service running',
-        10000,
-      );
-    }
+      if (bus) {
+        await waitFor(
+          () => r.value('/DeviceInstance'),
+          (v) => typeof v === 'number',
+          'service on D-Bus',
+          10000,
+        );
+      } else {
+        await waitFor(
+          () => r.log(),
+          (l) => l.includes('smallbms running'),
+          'service running',
+          10000,
+        );
+      }
+    },
   };
-  await (r as Running & { ready(): Promise<void> }).ready();
+  await r.ready();
   return r;
 }
 

@@ -10,9 +10,10 @@ QtObject {
 
 	property Item dialogParent
 	property var calls: []
+	property var lastDialog: null
 
 	property var systemSettings: QtObject {
-		property string serviceUid: "mock/com.victronenergy.settings"
+		property string serviceUid: "dbus/com.victronenergy.settings"
 		function canAccess(level) {
 			return true
 		}
@@ -25,6 +26,7 @@ QtObject {
 			if (dialog) {
 				dialog.open()
 			}
+			global.lastDialog = dialog
 			return dialog
 		}
 	}

@@ -9,4 +9,5 @@ ListView {
 	bottomMargin: Theme.geometry_gradientList_bottomMargin
 	spacing: 8
 	boundsBehavior: Flickable.StopAtBounds
+	contentWidth: width - leftMargin - rightMargin
 }

@@ -18,9 +18,15 @@ T.Dialog {
 
 	modal: true
 	x: ((parent ? parent.width : Theme.geometry_screen_width) - width) / 2
-	y: 40
-	width: 624
+	y: ((parent ? parent.height : Theme.geometry_screen_height) - height) / 2
+	implicitWidth: 624
+	implicitHeight: implicitHeaderHeight + implicitContentHeight + implicitFooterHeight
+			+ topPadding + bottomPadding
 	padding: 24
+
+	T.Overlay.modal: Rectangle {
+		color: "#b0000000"
+	}
 
 	background: Rectangle {
 		color: root.backgroundColor
@@ -37,6 +43,7 @@ T.Dialog {
 	}
 
 	footer: Row {
+		width: root.width
 		height: 64
 		Label {
 			width: root.width / 2

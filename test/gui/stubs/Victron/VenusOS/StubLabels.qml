@@ -13,7 +13,7 @@ Item {
 
 	implicitWidth: Theme.geometry_listItem_width
 	implicitHeight: Math.max(primary.implicitHeight, secondary.implicitHeight)
-			+ (caption.visible ? caption.implicitHeight + 6 : 0)
+			+ (caption.visible ? caption.height + 6 : 0)
 
 	Label {
 		id: primary
@@ -36,10 +36,10 @@ Item {
 		font.pixelSize: Theme.font_listItem_secondary_size
 	}
 
-	Label {
+	Text {
 		id: caption
-		anchors.left: parent.left
-		anchors.right: parent.right
+		width: root.width
+		height: caption.contentHeight
 		anchors.top: primary.bottom
 		anchors.topMargin: 6
 		visible: text.length > 0

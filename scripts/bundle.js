@@ -18,8 +18,9 @@ function options(out) {
     format: 'cjs',
     sourcemap: false,
     legalComments: 'none',
-    // dbus-next optionally requires x11 for X11 session buses; never used here.
-    external: ['x11'],
+    // dbus-next optionally requires x11 for X11 session buses; never used here. aedes is the
+    // demo's embedded broker: a dev dependency, loaded only by `smallbms demo`.
+    external: ['x11', 'aedes'],
     logLevel: 'error',
   };
 }

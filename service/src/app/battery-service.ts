@@ -62,6 +62,8 @@ export function dvccLimits(systemVoltage: 12 | 24 | 48): DvccLimits {
 
 export interface BatteryServiceOptions {
   deviceInstance: number;
+  /** Bank name (`Default` for the first bank). */
+  bank: string;
   version: string;
   connection: string;
   hardware: string;
@@ -135,6 +137,8 @@ export function addBatteryPaths(svc: BusItemService, o: BatteryServiceOptions): 
     text: onOff,
     writable: { values: [0, 1], onSet: (v) => o.onDryRun(v === 1) },
   });
+  // The bank name, so the GUI page edits /Settings/SmallBms/<bank>/... of this bank.
+  svc.add('/Bms/Bank', { type: 's', value: o.bank });
   svc.add('/Bms/LastEvent', { type: 's', value: '' });
   svc.add('/Bms/LastEventJson', { type: 's', value: '' });
   svc.add('/Bms/Notes', { type: 's', value: '' });

@@ -92,6 +92,7 @@ export class DbusFace {
     const svc = new BusItemService(this.deps.bus, this.serviceName);
     addBatteryPaths(svc, {
       deviceInstance: instance,
+      bank: config.name,
       version: this.deps.version,
       connection: `smallBMS lines (${config.board})`,
       hardware: config.board,

@@ -28,8 +28,9 @@ export const COMMANDS: Record<string, CommandEntry> = {
     load: () => import('./run').then((m) => m.runCommand),
   },
   demo: {
-    usage: 'demo',
+    usage: 'demo [--speed N] [--interactive] [--keep]',
     summary: 'the whole service on a simulated GX, with a scripted discharge/charge story',
+    load: () => import('../demo/demo').then((m) => m.demoCommand),
   },
   status: {
     usage: 'status [--json]',

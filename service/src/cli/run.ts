@@ -60,7 +60,10 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     base: { bank: config.name },
   });
   for (const p of boardProblems(config, BOARDS[config.board])) logger.warn(p);
-  const clock = createClock(speed === 1 ? { start: bootMonotonicMs() } : { scale: speed });
+  // Simulation time starts at 0; real time is CLOCK_MONOTONIC (comparable across restarts).
+  const clock = createClock(
+    speed === 1 ? { start: bootMonotonicMs() } : { scale: speed, start: 0 },
+  );
   const bus = flag(argv, '--no-dbus') ? null : await connectWithRetry(logger, 30);
 
   const app = new App({ config, clock, logger, version, bus, portalId: portalId() });

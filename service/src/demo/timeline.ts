@@ -1,0 +1,112 @@
+/**
+ * The demo's live timeline: follows the service's event history file (the same record a
+ * user reads with `smallbms events`) and prints each event at its simulated time, with the
+ * three outputs after it.
+ */
+import * as fs from 'node:fs';
+import type { CliIo } from '../cli/main';
+import type { HistoryEvent } from '../status';
+import { parseEventLines } from '../store/event-lines';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class Timeline {
+  private seen = 0;
+  private startWall = Date.now();
+  private timer: NodeJS.Timeout | null = null;
+  private state = 'STARTING';
+  private outputs: Record<string, boolean> = { load: false, charge: false, preAlarm: false };
+  private events: HistoryEvent[] = [];
+
+  constructor(
+    private readonly io: CliIo,
+    private readonly file: string,
+    private readonly speed: number,
+  ) {}
+
+  get eventCount(): number {
+    return this.events.length;
+  }
+
+  currentState(): string {
+    this.poll();
+    return this.state;
+  }
+
+  /** Wait for the service's first decision (it left STARTING). */
+  async waitForStart(timeoutMs: number): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (this.events.length === 0) {
+      if (Date.now() > end) throw new Error('the service did not start (see its log)');
+      await sleep(50);
+      this.poll(true);
+    }
+  }
+
+  start(): void {
+    this.startWall = Date.now();
+    this.timer = setInterval(() => this.poll(), 50);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.poll();
+  }
+
+  step(at: number, title: string, n: number, of: number): void {
+    this.poll();
+    this.io.log('');
+    this.io.log(`[${String(n).padStart(2)}/${of}] t=${at.toFixed(0).padStart(4)} s  ▶ ${title}`);
+  }
+
+  /** Seconds between the pre-alarm output going on and the UV load disconnect. */
+  uvLeadSeconds(): number | null {
+    const off = this.events.find(
+      (e) =>
+        e.kind === 'output' &&
+        e.name === 'load' &&
+        e.to === false &&
+        /under-voltage|UV|discharge/i.test(e.reason),
+    );
+    if (!off) return null;
+    const on = [...this.events]
+      .filter(
+        (e) => e.seq < off.seq && e.kind === 'output' && e.name === 'preAlarm' && e.to === true,
+      )
+      .pop();
+    return on ? (off.t - on.t) / 1000 : null;
+  }
+
+  private poll(quiet = false): void {
+    let text: string;
+    try {
+      text = fs.readFileSync(this.file, 'utf8');
+    } catch {
+      return;
+    }
+    const { events } = parseEventLines(text);
+    for (const e of events) {
+      if (e.seq <= this.seen) continue;
+      this.seen = e.seq;
+      this.events.push(e);
+      if (e.kind === 'state') this.state = String(e.to);
+      if (e.kind === 'output') this.outputs[e.name] = e.to === true;
+      if (!quiet) this.print(e);
+    }
+  }
+
+  private print(e: HistoryEvent): void {
+    const sim = Math.max(0, ((Date.parse(e.wallTime) - this.startWall) * this.speed) / 1000);
+    const o = this.outputs;
+    const outs = `[load ${o.load ? 'ON ' : 'off'} charge ${o.charge ? 'ON ' : 'off'} pre-alarm ${o.preAlarm ? 'ON ' : 'off'}]`;
+    const what =
+      e.kind === 'state'
+        ? `state ${e.from} → ${e.to}`
+        : e.kind === 'output'
+          ? `${e.name} output ${e.to ? 'on' : 'off'}`
+          : `alarm ${e.name} ${e.from ?? '-'} → ${e.to ?? '-'}`;
+    this.io.log(
+      `        t=${sim.toFixed(1).padStart(6)} s  ${what.padEnd(36)} ${outs}  ${e.reason}`,
+    );
+  }
+}

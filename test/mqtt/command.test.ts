@@ -88,16 +88,7 @@ describe('commands through the broker', () => {
     bridge.start();
     const c = await client(broker.port);
     const replies = await recorder(c, `${PREFIX}/set/result`);
-    await waitFor(() => bridge.getStats().connected);
-    // The bridge subscribes right after connecting; a probe command tells us it is listening.
-    await waitFor(() => {
-      if (replies.length === 0) void c.publishAsync(`${PREFIX}/set`, 'probe');
-      return replies.length > 0;
-    });
-    await waitFor(() => replies.length >= 1);
-    await new Promise((r) => setTimeout(r, 50));
-    replies.length = 0;
-
+    await waitFor(() => broker.subscriptions.has(`${PREFIX}/set`), 3000, 'bridge subscribed');
     const send = async (payload: Buffer): Promise<{ ok: boolean; error?: string }> => {
       const before = replies.length;
       await c.publishAsync(`${PREFIX}/set`, payload, { qos: 1 });
@@ -183,10 +174,9 @@ describe('commands through the broker', () => {
     const c = await client(broker.port);
     const replies = await recorder(c, `${PREFIX}/set/result`);
     try {
-      await waitFor(() => {
-        if (replies.length === 0) void c.publishAsync(`${PREFIX}/set`, '{"mode":"on"}');
-        return replies.length > 0;
-      });
+      await waitFor(() => broker.subscriptions.has(`${PREFIX}/set`), 3000, 'bridge subscribed');
+      await c.publishAsync(`${PREFIX}/set`, '{"mode":"on"}');
+      await waitFor(() => replies.length > 0);
       expect(JSON.parse(replies[0].payload)).toEqual({ ok: false, error: 'internal error' });
       expect(bridge.getStats().connected).toBe(true);
     } finally {

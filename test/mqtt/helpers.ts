@@ -11,6 +11,8 @@ import type { HistoryEvent, StatusSnapshot } from '../../service/src/status';
 
 export interface TestBroker {
   port: number;
+  /** Every topic filter any client has subscribed to (to know when the bridge listens). */
+  subscriptions: Set<string>;
   /** Abrupt stop: every connection is cut, retained messages are lost (in-memory broker). */
   close(): Promise<void>;
 }
@@ -18,6 +20,8 @@ export interface TestBroker {
 export async function startBroker(port = 0): Promise<TestBroker> {
   const broker = createBroker();
   const sockets = new Set<Socket>();
+  const subscriptions = new Set<string>();
+  broker.on('subscribe', (subs) => subs.forEach((sub) => subscriptions.add(sub.topic)));
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -29,6 +33,7 @@ export async function startBroker(port = 0): Promise<TestBroker> {
   });
   return {
     port: (server.address() as AddressInfo).port,
+    subscriptions,
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => broker.close(() => resolve()));

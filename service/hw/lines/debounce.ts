@@ -30,6 +30,13 @@ export class Debouncer {
     private readonly debounceMs: number,
     private readonly onAccept: (status: LineStatus) => void,
     private readonly useTimer = false,
+    /**
+     * Polled sources: timer jitter makes two ticks N periods apart read slightly less than
+     * N periods, which would push acceptance one whole poll later about half of the time.
+     * Accept up to `slackMs` early (half a poll period), so acceptance lands on the poll
+     * that is nominally debounceMs after the first one.
+     */
+    private readonly slackMs = 0,
   ) {}
 
   get status(): LineStatus {
@@ -59,7 +66,9 @@ export class Debouncer {
       }
       return;
     }
-    if (!this.useTimer && now - this.candidateSince >= this.debounceMs) this.accept(seen);
+    if (!this.useTimer && now - this.candidateSince >= this.debounceMs - this.slackMs) {
+      this.accept(seen);
+    }
   }
 
   /** Forget everything (source stopped). */

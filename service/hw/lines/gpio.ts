@@ -63,7 +63,13 @@ export class GpioLine implements LineSource {
   ) {
     this.path = gpioInputPath(source, gpioRoot);
     this.pollMs = source.pollMs;
-    this.debouncer = new Debouncer(clock, debounceMs, (s) => onChange(role, s));
+    this.debouncer = new Debouncer(
+      clock,
+      debounceMs,
+      (s) => onChange(role, s),
+      false,
+      Math.min(source.pollMs / 2, debounceMs / 2),
+    );
   }
 
   status(): LineStatus {

@@ -9,6 +9,8 @@ import { connectBus, type Bus } from '../../service/src/venus/bus';
 import { Typed } from '../../service/src/venus/bus';
 import { plain } from '../../service/src/venus/values';
 import type { VeValue } from '../../service/src/venus/api';
+import type { HistoryEvent } from '../../service/src/status';
+import { spawn } from 'node:child_process';
 
 export const SERVICE = 'com.victronenergy.battery.smallbms';
 
@@ -139,4 +141,159 @@ export async function shutdown(r: Running | undefined): Promise<void> {
   await r.stop().catch(() => undefined);
   r.bus?.disconnect();
   await r.gx.stop();
+}
+
+/**
+ * Config edit for an accelerated clock: poll and debounce are in clock ms, so at `speed` N
+ * the sim config's 20 ms would poll every 20/N real ms and burn the CPU other tests need.
+ * Scaled, they stay 20 real ms whatever the speed.
+ */
+export function scaledLines(speed: number): (config: Record<string, unknown>) => void {
+  const ms = Math.min(5000, 20 * speed);
+  return (config) => {
+    const lines = config.lines as Record<
+      string,
+      { source: Record<string, unknown>; debounceMs?: number }
+    >;
+    for (const line of Object.values(lines)) {
+      line.debounceMs = ms;
+      if (line.source.type === 'gpio') line.source.pollMs = Math.max(10, ms);
+    }
+  };
+}
+
+/** Every event of `<root>/data/events.jsonl`; throws on a corrupt line unless it is the last. */
+export function readEvents(gx: SimGx): HistoryEvent[] {
+  const file = path.join(gx.o.root, 'data', 'events.jsonl');
+  if (!fs.existsSync(file)) return [];
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const out: HistoryEvent[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    try {
+      out.push(JSON.parse(line) as HistoryEvent);
+    } catch (err) {
+      // Only the line being written when the process died may be cut short.
+      if (i < lines.length - 1 && lines.slice(i + 1).some((l) => l.trim() !== '')) throw err;
+    }
+  });
+  return out;
+}
+
+/** The first event after `afterSeq` matching `match`, waiting for it. */
+export async function waitEvent(
+  gx: SimGx,
+  match: (e: HistoryEvent) => boolean,
+  what: string,
+  afterSeq = 0,
+  timeoutMs = 10000,
+): Promise<HistoryEvent> {
+  const found = await waitFor(
+    () => readEvents(gx).find((e) => e.seq > afterSeq && match(e)),
+    (e) => e !== undefined,
+    what,
+    timeoutMs,
+  );
+  return found as HistoryEvent;
+}
+
+/** Highest seq in the history (0 when empty): a mark to look for events after. */
+export function lastSeq(gx: SimGx): number {
+  const all = readEvents(gx);
+  return all.length ? all[all.length - 1].seq : 0;
+}
+
+export const isOutput =
+  (name: string, to: boolean) =>
+  (e: HistoryEvent): boolean =>
+    e.kind === 'output' && e.name === name && e.to === to;
+
+export const isState =
+  (to: string) =>
+  (e: HistoryEvent): boolean =>
+    e.kind === 'state' && e.to === to;
+
+/** Wait until a D-Bus path of our service has a value. */
+export function waitValue(
+  r: Running,
+  p: string,
+  ok: (v: VeValue | undefined) => boolean,
+  what = p,
+  timeoutMs = 10000,
+): Promise<VeValue | undefined> {
+  return waitFor(() => r.value(p), ok, what, timeoutMs);
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the real CLI (`node dist/smallbms.js ...`) against the simulated GX's bus. */
+export function cli(gx: SimGx, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  const script = ensureBundle();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], {
+      env: {
+        ...process.env,
+        DBUS_SYSTEM_BUS_ADDRESS: gx.address ?? 'unix:path=/nonexistent',
+        SMALLBMS_PORTAL_ID: 'simgx',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export const SETTINGS = 'com.victronenergy.settings';
+
+/** BusItem GetValue on another service (undefined when invalid or unreachable). */
+export async function getRemote(
+  bus: Bus,
+  service: string,
+  p: string,
+): Promise<VeValue | undefined> {
+  try {
+    const [v] = await bus.call({
+      destination: service,
+      path: p,
+      interface: 'com.victronenergy.BusItem',
+      member: 'GetValue',
+      timeoutMs: 1000,
+    });
+    return plain(v);
+  } catch {
+    return undefined;
+  }
+}
+
+/** BusItem SetValue on another service, as the GX console or MQTT would; returns the code. */
+export async function setRemote(
+  bus: Bus,
+  service: string,
+  p: string,
+  value: number | string,
+  sig?: string,
+): Promise<number> {
+  const [code] = await bus.call({
+    destination: service,
+    path: p,
+    interface: 'com.victronenergy.BusItem',
+    member: 'SetValue',
+    signature: 'v',
+    body: [
+      new Typed(
+        sig ?? (typeof value === 'string' ? 's' : Number.isInteger(value) ? 'i' : 'd'),
+        value,
+      ),
+    ],
+  });
+  return Number(code);
 }

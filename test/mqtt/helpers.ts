@@ -3,7 +3,7 @@
  * clients, a sample status snapshot, a logger that remembers what it was told.
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { createBroker } from 'aedes';
+import { createBroker, type AedesOptions } from 'aedes';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { MqttConfig } from '../../service/src/config/types';
 import type { BridgeLogger, BridgeOptions } from '../../service/src/mqtt/bridge';
@@ -17,8 +17,8 @@ export interface TestBroker {
   close(): Promise<void>;
 }
 
-export async function startBroker(port = 0): Promise<TestBroker> {
-  const broker = createBroker();
+export async function startBroker(port = 0, options: AedesOptions = {}): Promise<TestBroker> {
+  const broker = createBroker(options);
   const sockets = new Set<Socket>();
   const subscriptions = new Set<string>();
   broker.on('subscribe', (subs) => subs.forEach((sub) => subscriptions.add(sub.topic)));

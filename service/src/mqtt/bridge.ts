@@ -9,22 +9,17 @@ import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
 import type { MqttConfig } from '../config/types';
 import type { LineRole } from '../core/types';
 import type { HistoryEvent, StatusSnapshot } from '../status';
-import { clientOptions, DEFAULT_TUNING, safeUrl, type ConnectionTuning } from './client-options';
+import { clientOptions, safeUrl, tuningFrom, type ConnectionTuning } from './client-options';
 import { parseCommand, type RemoteCommand } from './command';
 import { DiscoverySync } from './discovery-sync';
 import { haStatusTopic, isOwnDiscoveryTopic, ownDiscoveryFilter } from './homeassistant';
 import type { DiscoveryContext, DiscoveryMessage } from './homeassistant';
 import { AVAILABLE, bridgeTopics, eventMessage, NOT_AVAILABLE, stateMessage } from './topics';
 import type { BridgeIds, BridgeTopics } from './topics';
+import type { BridgeLogger } from './logger';
 import { RefusalLog } from './refusal-log';
 
-/** The subset of pino the bridge uses (a pino Logger fits). */
-export interface BridgeLogger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+export type { BridgeLogger } from './logger';
 
 export interface BridgeOptions extends Partial<ConnectionTuning> {
   /** Events kept while offline; the oldest are dropped (and counted) beyond this. */
@@ -86,7 +81,7 @@ export class MqttBridge {
       ids,
     };
     this.discovery = new DiscoverySync(this.discoveryCtx, config.homeAssistant.enabled);
-    this.tuning = { ...DEFAULT_TUNING, ...stripUndefined(options) };
+    this.tuning = tuningFrom(options);
     this.eventQueueLimit = options.eventQueueLimit ?? 100;
     this.refusals = new RefusalLog(logger);
   }
@@ -305,13 +300,4 @@ export class MqttBridge {
   private reply(result: { ok: true; mode: 'on' | 'off' } | { ok: false; error: string }): void {
     this.liveClient()?.publish(this.topics.commandResult, JSON.stringify(result), { qos: 0 });
   }
-}
-
-function stripUndefined(o: BridgeOptions): Partial<ConnectionTuning> {
-  const out: Partial<ConnectionTuning> = {};
-  if (o.reconnectMinMs !== undefined) out.reconnectMinMs = o.reconnectMinMs;
-  if (o.reconnectMaxMs !== undefined) out.reconnectMaxMs = o.reconnectMaxMs;
-  if (o.connectTimeoutMs !== undefined) out.connectTimeoutMs = o.connectTimeoutMs;
-  if (o.keepaliveS !== undefined) out.keepaliveS = o.keepaliveS;
-  return out;
 }

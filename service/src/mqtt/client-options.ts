@@ -23,6 +23,16 @@ export const DEFAULT_TUNING: ConnectionTuning = {
   keepaliveS: 30,
 };
 
+/** Defaults for whatever the caller leaves out (undefined never overrides a default). */
+export function tuningFrom(o: Partial<ConnectionTuning>): ConnectionTuning {
+  return {
+    reconnectMinMs: o.reconnectMinMs ?? DEFAULT_TUNING.reconnectMinMs,
+    reconnectMaxMs: o.reconnectMaxMs ?? DEFAULT_TUNING.reconnectMaxMs,
+    connectTimeoutMs: o.connectTimeoutMs ?? DEFAULT_TUNING.connectTimeoutMs,
+    keepaliveS: o.keepaliveS ?? DEFAULT_TUNING.keepaliveS,
+  };
+}
+
 /** A TLS item is either inline PEM or a file path (read once, at start). */
 function pem(value: string | undefined): string | undefined {
   if (value === undefined || value === '') return undefined;

@@ -3,7 +3,7 @@
  * its reason, but a client flooding `<prefix>/set` must not flood the GX's small log
  * partition (multilog keeps a few 25 kB files).
  */
-import type { BridgeLogger } from './bridge';
+import type { BridgeLogger } from './logger';
 
 export class RefusalLog {
   private windowStart = -Infinity;

@@ -88,7 +88,12 @@ export class App {
       config.batteryMonitor,
       this.monitor ?? undefined,
       clock,
-      () => this.evaluate(),
+      // A new reading may change no engine output, but /Soc, /Dc/0/* (and the MQTT state)
+      // mirror it: publish in any case (the exporter signals only values that changed).
+      () => {
+        this.evaluate();
+        this.publish();
+      },
     );
     this.controller = new Controller({
       clock,

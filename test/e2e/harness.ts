@@ -230,14 +230,18 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Run the real CLI (`node dist/smallbms.js ...`) against the simulated GX's bus. */
-export function cli(gx: SimGx, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+/** Run the real CLI (`node dist/smallbms.js ...`) against a bus (the simulated GX's). */
+export function cli(
+  address: string | null,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<CliResult> {
   const script = ensureBundle();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, ...args], {
       env: {
         ...process.env,
-        DBUS_SYSTEM_BUS_ADDRESS: gx.address ?? 'unix:path=/nonexistent',
+        DBUS_SYSTEM_BUS_ADDRESS: address ?? 'unix:path=/nonexistent',
         SMALLBMS_PORTAL_ID: 'simgx',
         ...env,
       },

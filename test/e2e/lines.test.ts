@@ -221,7 +221,7 @@ test('relay function changed away from manual: not driven, visible error; manual
 
 test('dry run drives nothing; test-output works only in dry run', async () => {
   // Outside dry run the CLI is refused and nothing moves.
-  const refused = await cli(r.gx, ['test-output', 'load', 'off']);
+  const refused = await cli(r.gx.address, ['test-output', 'load', 'off']);
   expect(refused.code).toBe(1);
   expect(refused.stderr).toMatch(/dry run/);
   expect(relays()).toEqual([1, 1]);
@@ -247,7 +247,7 @@ test('dry run drives nothing; test-output works only in dry run', async () => {
   await waitEvent(r.gx, isOutput('load', false), 'load off event (dry run)', mark);
   expect(await r.value('/Bms/Outputs/Load')).toBe(0);
 
-  const ok = await cli(r.gx, ['test-output', 'charge', 'off']);
+  const ok = await cli(r.gx.address, ['test-output', 'charge', 'off']);
   expect(ok.code).toBe(0);
   expect(ok.stdout).toMatch(/charge driven off/);
   await waitFor(

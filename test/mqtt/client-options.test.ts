@@ -91,3 +91,30 @@ test('a pino logger is a BridgeLogger', async () => {
   bridge.start();
   await bridge.stop();
 });
+
+test('wrong credentials: one warning with the reason, retries quietly', async () => {
+  const broker = await startBroker(0, {
+    authenticate: (_client, _username, _password, done) => done(null, false),
+  });
+  const logger = memoryLogger();
+  const bridge = new MqttBridge(mqttConfig(broker.port, { username: 'x' }), IDS, logger, FAST);
+  bridge.start();
+  try {
+    await waitFor(() => logger.entries.filter((e) => e.msg === 'MQTT error').length >= 3);
+    const errors = logger.entries.filter((e) => e.msg === 'MQTT error');
+    expect(errors[0]).toMatchObject({ level: 'warn', obj: { err: expect.any(String) } });
+    expect(errors.slice(1).every((e) => e.level === 'debug')).toBe(true);
+    expect(bridge.getStats().connected).toBe(false);
+  } finally {
+    await bridge.stop();
+    await broker.close();
+  }
+});
+
+test('a malformed URL: logged, no throw, protection goes on', async () => {
+  const logger = memoryLogger();
+  const bridge = new MqttBridge(mqttConfig(1, { url: 'not a url' }), IDS, logger, FAST);
+  expect(() => bridge.start()).not.toThrow();
+  expect(logger.entries).toContainEqual(expect.objectContaining({ level: 'error' }));
+  await bridge.stop();
+});

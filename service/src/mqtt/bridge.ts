@@ -60,6 +60,7 @@ export class MqttBridge {
   private republishScheduled = false;
   private everConnected = false;
   private droppedSinceFlush = 0;
+  private errorLogged = false;
   private readonly stats: Omit<BridgeStats, 'connected' | 'queuedEvents' | 'discoveryTopics'> = {
     droppedEvents: 0,
     statePublishes: 0,
@@ -97,7 +98,14 @@ export class MqttBridge {
       return;
     }
     const connect = this.options.connect ?? mqttConnect;
-    const client = connect(this.config.url, opts);
+    let client: MqttClient;
+    try {
+      client = connect(this.config.url, opts);
+    } catch (err) {
+      // mqtt.js throws at once on a malformed URL; protection goes on without MQTT.
+      this.logger.error({ err: String(err) }, 'MQTT disabled: cannot connect');
+      return;
+    }
     this.client = client;
     this.logger.info(
       { url: safeUrl(this.config.url), prefix: this.topics.prefix },
@@ -113,7 +121,13 @@ export class MqttBridge {
     client.on('offline', () => {
       if (this.everConnected) this.logger.warn({}, 'MQTT connection lost; reconnecting');
     });
-    client.on('error', (err) => this.logger.debug({ err: err.message }, 'MQTT error'));
+    client.on('error', (err) => {
+      // The first error of an outage says why (refused, not authorised, TLS); the retries
+      // that follow would only repeat it.
+      const level = this.errorLogged ? 'debug' : 'warn';
+      this.errorLogged = true;
+      this.logger[level]({ err: err.message }, 'MQTT error');
+    });
     client.on('message', (topic, payload, packet) => {
       try {
         this.onMessage(topic, payload, packet);
@@ -198,6 +212,7 @@ export class MqttBridge {
 
   private onConnect(client: MqttClient): void {
     client.options.reconnectPeriod = this.tuning.reconnectMinMs;
+    this.errorLogged = false;
     this.logger.info({ reconnect: this.everConnected }, 'MQTT connected');
     this.everConnected = true;
     const subs: string[] = [this.topics.command, ownDiscoveryFilter(this.discoveryCtx)];

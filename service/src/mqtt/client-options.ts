@@ -58,6 +58,9 @@ export function clientOptions(
     // makes sure mqtt.js's own offline queue cannot grow either.
     queueQoSZero: false,
     resubscribe: true,
+    // mqtt.js gives up for good on a refused CONNACK (not authorised, server unavailable);
+    // a service must keep trying (with back-off) so that fixing the broker side suffices.
+    reconnectOnConnackError: true,
     will: { topic: availabilityTopic, payload: Buffer.from(NOT_AVAILABLE), qos: 1, retain: true },
   };
   if (config.username !== undefined) options.username = config.username;

@@ -10,14 +10,13 @@ import type { MqttConfig } from '../config/types';
 import type { LineRole } from '../core/types';
 import type { HistoryEvent, StatusSnapshot } from '../status';
 import { clientOptions, safeUrl, tuningFrom, type ConnectionTuning } from './client-options';
-import { parseCommand, type RemoteCommand } from './command';
+import { CommandInbox, type CommandListener, type CommandResult } from './command-inbox';
 import { DiscoverySync } from './discovery-sync';
 import { haStatusTopic, isOwnDiscoveryTopic, ownDiscoveryFilter } from './homeassistant';
 import type { DiscoveryContext, DiscoveryMessage } from './homeassistant';
 import { AVAILABLE, bridgeTopics, eventMessage, NOT_AVAILABLE, stateMessage } from './topics';
 import type { BridgeIds, BridgeTopics } from './topics';
 import type { BridgeLogger } from './logger';
-import { RefusalLog } from './refusal-log';
 
 export type { BridgeLogger } from './logger';
 
@@ -41,7 +40,8 @@ export interface BridgeStats {
   discoveryTopics: number;
 }
 
-export type CommandListener = (cmd: RemoteCommand) => void;
+export type { CommandListener } from './command-inbox';
+export type { RemoteCommand } from './command';
 
 const QOS1 = { qos: 1 as const };
 
@@ -51,23 +51,16 @@ export class MqttBridge {
   private readonly discovery: DiscoverySync;
   private readonly tuning: ConnectionTuning;
   private readonly eventQueueLimit: number;
-  private readonly refusals: RefusalLog;
+  private readonly commands: CommandInbox;
   private client: MqttClient | null = null;
   private latestState: string | null = null;
   private sentState: string | null = null;
   private readonly eventQueue: string[] = [];
-  private readonly listeners: CommandListener[] = [];
   private republishScheduled = false;
   private everConnected = false;
   private droppedSinceFlush = 0;
   private errorLogged = false;
-  private readonly stats: Omit<BridgeStats, 'connected' | 'queuedEvents' | 'discoveryTopics'> = {
-    droppedEvents: 0,
-    statePublishes: 0,
-    eventPublishes: 0,
-    commandsAccepted: 0,
-    commandsRefused: 0,
-  };
+  private readonly stats = { droppedEvents: 0, statePublishes: 0, eventPublishes: 0 };
 
   constructor(
     private readonly config: MqttConfig,
@@ -84,7 +77,7 @@ export class MqttBridge {
     this.discovery = new DiscoverySync(this.discoveryCtx, config.homeAssistant.enabled);
     this.tuning = tuningFrom(options);
     this.eventQueueLimit = options.eventQueueLimit ?? 100;
-    this.refusals = new RefusalLog(logger);
+    this.commands = new CommandInbox(logger, (r) => this.reply(r));
   }
 
   /** Starts connecting in the background and returns at once. */
@@ -163,16 +156,14 @@ export class MqttBridge {
 
   /** Register a listener for valid live commands; returns a function that unregisters it. */
   onCommand(cb: CommandListener): () => void {
-    this.listeners.push(cb);
-    return () => {
-      const i = this.listeners.indexOf(cb);
-      if (i >= 0) this.listeners.splice(i, 1);
-    };
+    return this.commands.add(cb);
   }
 
   getStats(): BridgeStats {
     return {
       ...this.stats,
+      commandsAccepted: this.commands.accepted,
+      commandsRefused: this.commands.refused,
       connected: this.liveClient() !== null,
       queuedEvents: this.eventQueue.length,
       discoveryTopics: this.discovery.wantedTopics().length,
@@ -266,7 +257,7 @@ export class MqttBridge {
 
   private onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
     if (topic === this.topics.command) {
-      this.onCommandMessage(payload, packet.retain);
+      this.commands.handle(payload, packet.retain);
     } else if (isOwnDiscoveryTopic(this.discoveryCtx, topic)) {
       // Our own publications come back not retained; only the broker's replay matters.
       if (!packet.retain) return;
@@ -290,29 +281,7 @@ export class MqttBridge {
     });
   }
 
-  private onCommandMessage(payload: Buffer, retained: boolean): void {
-    const parsed = parseCommand(payload, retained);
-    if (!parsed.ok) {
-      this.stats.commandsRefused++;
-      this.refusals.refused(parsed.error, payload.length, retained);
-      this.reply({ ok: false, error: parsed.error });
-      return;
-    }
-    this.stats.commandsAccepted++;
-    this.logger.info({ mode: parsed.cmd.mode }, 'MQTT command accepted');
-    for (const cb of [...this.listeners]) {
-      try {
-        cb(parsed.cmd);
-      } catch (err) {
-        this.logger.error({ err: String(err) }, 'MQTT command listener failed');
-        this.reply({ ok: false, error: 'internal error' });
-        return;
-      }
-    }
-    this.reply({ ok: true, mode: parsed.cmd.mode === 'on' ? 'on' : 'off' });
-  }
-
-  private reply(result: { ok: true; mode: 'on' | 'off' } | { ok: false; error: string }): void {
+  private reply(result: CommandResult): void {
     this.liveClient()?.publish(this.topics.commandResult, JSON.stringify(result), { qos: 0 });
   }
 }

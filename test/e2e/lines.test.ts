@@ -263,3 +263,36 @@ test('dry run drives nothing; test-output works only in dry run', async () => {
   r.gx.board.setInput(1, 0);
   await backToNormal();
 });
+
+test('/Mode written as a bare int32 (dbus-send style) and standby survives a restart', async () => {
+  const bus = r.bus;
+  if (!bus) throw new Error('no D-Bus');
+  // No variant: the argument itself is an int32, as `dbus-send ... int32:252` sends it.
+  const [code] = await bus.call({
+    destination: 'com.victronenergy.battery.smallbms',
+    path: '/Mode',
+    interface: 'com.victronenergy.BusItem',
+    member: 'SetValue',
+    signature: 'i',
+    body: [252],
+  });
+  expect(Number(code)).toBe(0);
+  await waitValue(r, '/Bms/State', (v) => v === 5, 'REMOTE_OFF');
+  await waitFor(relays, (v) => v[0] === 0 && v[1] === 0, 'both relays off');
+  expect(String(await r.value('/Bms/LastEvent'))).toMatch(/REMOTE_OFF|off/);
+
+  // Restart: the user's standby must hold; the relays never come on meanwhile.
+  const seen = new Set<string>();
+  const sampler = setInterval(() => seen.add(JSON.stringify(relays())), 5);
+  try {
+    await r.restart(['--sim-speed', String(SPEED)]);
+    await waitValue(r, '/Bms/State', (v) => v === 5, 'REMOTE_OFF after restart');
+    expect(await r.value('/Mode')).toBe(252);
+  } finally {
+    clearInterval(sampler);
+  }
+  expect([...seen]).toEqual([JSON.stringify([0, 0])]);
+
+  expect(await r.setValue('/Mode', 3)).toBe(0);
+  await backToNormal();
+});

@@ -171,3 +171,27 @@ test('battery monitor gone: SoC missing note, floor logic paused, protection goe
   await waitValue(r, '/Alarms/LowSoc', (v) => v === 0, 'low SoC cleared');
   await normal();
 });
+
+describe('relay 1 not manual from the start (its default function is alarm)', () => {
+  let g: Running | undefined;
+  afterAll(() => shutdown(g));
+
+  test('the load relay is never driven, the error is visible at once; charge works', async () => {
+    g = await startService({
+      relaysManual: false,
+      args: ['--sim-speed', String(SPEED)],
+      editConfig: scaledLines(SPEED),
+    });
+    const s = g;
+    await waitValue(s, '/Bms/State', (v) => v === 1, 'NORMAL');
+    await waitFor(
+      () => s.gx.board.readRelay(2),
+      (v) => v === 1,
+      'charge relay on',
+    );
+    await waitValue(s, '/Alarms/InternalFailure', (v) => v === 2, 'InternalFailure alarm');
+    expect(String(await s.value('/Bms/Notes'))).toMatch(/relay 1 function is 'alarm'/);
+    expect(s.gx.board.readRelay(1)).toBe(0);
+    expect(s.gx.systemcalc?.writes.filter((w) => w.path === '/Relay/0/State')).toEqual([]);
+  });
+});

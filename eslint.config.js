@@ -1,9 +1,19 @@
 // Flat config: typescript-eslint recommended on the service, tests, bench and scripts.
 const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
+const globals = require('globals');
 
 module.exports = tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'build/**', 'coverage/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      'build/**',
+      'coverage/**',
+      '**/.build/**',
+      'bench/results/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -20,14 +30,12 @@ module.exports = tseslint.config(
     files: ['**/*.js', 'bin/*'],
     languageOptions: {
       sourceType: 'commonjs',
-      globals: {
-        require: 'readonly',
-        module: 'writable',
-        process: 'readonly',
-        __dirname: 'readonly',
-        console: 'readonly',
-      },
+      globals: { ...globals.node },
     },
-    rules: { '@typescript-eslint/no-require-imports': 'off' },
+    rules: {
+      '@typescript-eslint/no-require-imports': 'off',
+      // `const { Buffer } = require('buffer')` is explicit, not a mistake.
+      'no-redeclare': ['error', { builtinGlobals: false }],
+    },
   },
 );

@@ -50,6 +50,13 @@ function toLibrary(value: unknown): unknown {
   return value;
 }
 
+function disconnected(): BusCallError {
+  return new BusCallError(
+    'org.freedesktop.DBus.Error.Disconnected',
+    'the D-Bus connection is closed',
+  );
+}
+
 function errorOf(err: unknown): BusCallError {
   if (err instanceof dbus.DBusError) return new BusCallError(err.type, err.text);
   if (err instanceof Error)
@@ -78,12 +85,7 @@ class DbusNextBus implements Bus {
   }
 
   async call(o: CallOptions): Promise<unknown[]> {
-    if (this.isClosed) {
-      throw new BusCallError(
-        'org.freedesktop.DBus.Error.Disconnected',
-        'the D-Bus connection is closed',
-      );
-    }
+    if (this.isClosed) throw disconnected();
     const msg = new dbus.Message({
       destination: o.destination,
       path: o.path,
@@ -192,14 +194,30 @@ class DbusNextBus implements Bus {
     return { serial: call.serial, sender: call.sender } as unknown as dbus.Message;
   }
 
+  /**
+   * Send, or drop when the connection is gone: a reply or signal for a dead bus has no
+   * receiver. dbus-next throws "stream is closed" there, and since signals are flushed from
+   * timers (BusItemService's ItemsChanged batch), that throw crashed the service with an
+   * uncaught exception instead of letting it stop cleanly on `closed`.
+   */
+  private send(msg: dbus.Message): void {
+    if (this.isClosed) return;
+    try {
+      this.lib.send(msg);
+    } catch (err) {
+      if (!/stream is closed/i.test((err as Error).message)) throw err;
+      this.isClosed = true;
+    }
+  }
+
   reply(call: IncomingCall, signature: string, body: unknown[]): void {
-    this.lib.send(dbus.Message.newMethodReturn(this.origin(call), signature, body.map(toLibrary)));
+    this.send(dbus.Message.newMethodReturn(this.origin(call), signature, body.map(toLibrary)));
   }
 
   replyError(call: IncomingCall, errorName: string, text: string): void {
     // dbus-next's typings declare the first argument as a string; it is the call message.
     const origin = this.origin(call) as unknown as string;
-    this.lib.send(dbus.Message.newError(origin, errorName, text));
+    this.send(dbus.Message.newError(origin, errorName, text));
   }
 
   emitSignal(
@@ -209,10 +227,11 @@ class DbusNextBus implements Bus {
     signature: string,
     body: unknown[],
   ): void {
-    this.lib.send(dbus.Message.newSignal(path, iface, member, signature, body.map(toLibrary)));
+    this.send(dbus.Message.newSignal(path, iface, member, signature, body.map(toLibrary)));
   }
 
   async requestName(name: string): Promise<void> {
+    if (this.isClosed) throw disconnected();
     let result: number;
     try {
       result = await this.lib.requestName(name, DO_NOT_QUEUE);
@@ -223,6 +242,8 @@ class DbusNextBus implements Bus {
   }
 
   async releaseName(name: string): Promise<void> {
+    // dbus-next's own call never settles on a closed stream: a stop awaiting it hung.
+    if (this.isClosed) throw disconnected();
     try {
       await this.lib.releaseName(name);
     } catch (err) {

@@ -142,6 +142,19 @@ test('/CustomName written over D-Bus is persisted in localsettings and survives 
   );
   await r.restart(ARGS);
   expect(await r.value('/CustomName')).toBe('Shed bank');
+  // Changed in localsettings (the GX console's way): the service follows.
+  expect(await setRemote(bus(), SETTINGS, `${PREFIX}/CustomName`, 'Boat house')).toBe(0);
+  await waitValue(r, '/CustomName', (v) => v === 'Boat house', 'CustomName from localsettings');
+  await normal();
+});
+
+test('dry run survives a restart', async () => {
+  expect(await r.setValue('/Bms/DryRun', 1)).toBe(0);
+  await r.restart(ARGS);
+  expect(await r.value('/Bms/DryRun')).toBe(1);
+  expect(await r.setValue('/Bms/DryRun', 0)).toBe(0);
+  await r.restart(ARGS);
+  expect(await r.value('/Bms/DryRun')).toBe(0);
   await normal();
 });
 

@@ -114,6 +114,27 @@ describe('kill -9 at random moments', () => {
   });
 });
 
+describe('D-Bus lost', () => {
+  let r: Running | undefined;
+  afterAll(() => shutdown(r));
+
+  test('the service exits 1 (daemontools restarts it) when the bus goes away', async () => {
+    r = await startService({});
+    const proc = r.proc;
+    const exit = new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)));
+    r.bus?.disconnect();
+    r.bus = null;
+    await r.gx.daemon?.stop();
+    expect(await exit).toBe(1);
+    const s = r;
+    await waitFor(
+      () => s.log(),
+      (l) => l.includes('D-Bus connection lost'),
+      'the reason in the log',
+    );
+  });
+});
+
 describe('--sim-speed is refused outside the simulation', () => {
   test('board "cerbo-gx": exit 1 with the reason, nothing started', async () => {
     const root = tempRoot('simspeed');

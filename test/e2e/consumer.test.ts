@@ -150,7 +150,20 @@ test('/CustomName written over D-Bus is persisted in localsettings and survives 
 
 test('dry run survives a restart', async () => {
   expect(await r.setValue('/Bms/DryRun', 1)).toBe(0);
-  await r.restart(ARGS);
+  // In dry run not even the start-up safe state is driven: the relays stay as they were.
+  const seen = new Set<string>();
+  const sample = (): void => {
+    seen.add(JSON.stringify([r.gx.board.readRelay(1), r.gx.board.readRelay(2)]));
+  };
+  const sampler = setInterval(sample, 5);
+  try {
+    await r.restart(ARGS);
+    await waitValue(r, '/Bms/State', (v) => v === 1, 'NORMAL (dry run)');
+    sample();
+  } finally {
+    clearInterval(sampler);
+  }
+  expect([...seen]).toEqual([JSON.stringify([1, 1])]);
   expect(await r.value('/Bms/DryRun')).toBe(1);
   expect(await r.setValue('/Bms/DryRun', 0)).toBe(0);
   await r.restart(ARGS);

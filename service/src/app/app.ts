@@ -139,7 +139,7 @@ export class App {
         )
       : null;
     this.mqtt?.onCommand((cmd) => {
-      logger.info({ mode: cmd.mode }, 'MQTT command');
+      logger.debug({ mode: cmd.mode }, 'MQTT command');
       void this.setControls({ ...this.controls, remoteOn: cmd.mode === 'on' });
     });
   }
@@ -200,8 +200,8 @@ export class App {
     const m = this.measurements.get();
     const notes = [...r.notes, ...this.lines.problems(), ...this.driver.problems()];
     const socProblem = this.measurements.problem();
-    if (socProblem && !notes.some((n) => n.startsWith('SoC source missing')))
-      notes.push(socProblem);
+    // The engine says what it does without SoC; this says why SoC is missing.
+    if (socProblem) notes.push(socProblem);
     return {
       service: this.face?.serviceName ?? '',
       name: this.config.name,

@@ -75,6 +75,8 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     const stop = (code: number, why: string): void => {
       if (stopping) return;
       stopping = true;
+      // Set now: should the stop hang, the exit code must still tell daemontools the truth.
+      process.exitCode = code;
       logger.info({ why }, 'stopping');
       void app
         .stop()

@@ -1,13 +1,15 @@
 #!/bin/sh
 # dbus-smallbms installer for Venus OS (Cerbo GX, Ekrano GX). POSIX sh, runs under BusyBox ash.
 #
-#   ./install.sh [--dry-run] [--set-relays] [--yes]    install, or update in place
+#   ./install.sh [--dry-run] [--set-relays] [--yes] [--gui-v1]   install, or update in place
 #   ./install.sh --status                             what is installed, running, wrong
 #   ./install.sh --uninstall [--purge] [--dry-run]    remove (purge: also config and history)
 #
 # Run it as root from the unpacked release directory. Everything it writes is under /data
 # (which survives firmware updates) and /service (a RAM copy rebuilt at every boot; a block in
-# /data/rc.local re-creates our link there). The root filesystem is never touched.
+# /data/rc.local re-creates our link there). The root filesystem is not touched, except on
+# request: --gui-v1 adds our page to the classic GUI in /opt/victronenergy/gui/qml (it has no
+# plugin API), which Venus reports as a modified rootfs and a firmware update removes.
 #
 # Tests: SMALLBMS_ROOT=/some/dir makes every path relative to a fake GX root, and the tools
 # (svc, svstat, dbus, node, df) are taken from PATH, so stand-ins can replace them.
@@ -39,6 +41,14 @@ EXAMPLE_NAME=smallbms.cerbo-gx.example.json
 MARK_BEGIN="# >>> $APP: added by its install.sh, removed by install.sh --uninstall >>>"
 MARK_END="# <<< $APP <<<"
 SETTINGS=com.victronenergy.settings
+# classic GUI (gui v1): our page, and the one stock file we patch to reach it
+GUI_QML=$ROOT/opt/victronenergy/gui/qml
+GUI_PAGE=PageSmallBms.qml
+GUI_MENU=$GUI_QML/PageSettings.qml
+GUI_BACKUP_DIR=$APP_DIR/gui-v1-backup
+GUI_BACKUP=$GUI_BACKUP_DIR/PageSettings.qml.smallbms-orig
+GUI_MARK_BEGIN="// >>> $APP: added by its install.sh --gui-v1, removed by install.sh --uninstall >>>"
+GUI_MARK_END="// <<< $APP <<<"
 
 SRC=$(cd -P "$(dirname "$0")" && pwd) || exit 1
 STAGE=""
@@ -47,6 +57,7 @@ STAGE=""
 # shellcheck disable=SC2317 # called by the trap
 on_signal() {
 	[ -n "$STAGE" ] && [ -d "$STAGE" ] && rm -rf "$STAGE"
+	[ "$ROOTFS_REMOUNTED" = 1 ] && [ "$DRY_RUN" = 0 ] && mount -o remount,ro / 2>/dev/null
 	printf '\ninterrupted\n' >&2
 	exit 130
 }
@@ -57,6 +68,8 @@ DRY_RUN=0
 PURGE=0
 SET_RELAYS=0
 YES=0
+GUI_V1=0
+ROOTFS_REMOUNTED=0
 PROBLEMS=0
 
 # ---------------------------------------------------------------------------------------------
@@ -96,7 +109,7 @@ write_file() {
 
 usage() {
 	cat <<EOF
-usage: ./install.sh [--dry-run] [--set-relays] [--yes]   install or update $APP
+usage: ./install.sh [--dry-run] [--set-relays] [--yes] [--gui-v1]   install or update $APP
        ./install.sh --status                            show what is installed and any problem
        ./install.sh --uninstall [--purge] [--dry-run]   remove $APP
 options:
@@ -105,6 +118,10 @@ options:
                 through sysfs to "disabled", and disabled inputs it reads from Venus to
                 "generic I/O" (the previous values are restored on uninstall)
   --yes         do not ask (non-interactive)
+  --gui-v1      also add our page to the classic GUI (older firmware without gui-v2 plugins):
+                copies it into /opt/victronenergy/gui/qml and adds Settings > smallBMS NG.
+                This MODIFIES THE ROOT FILESYSTEM, and a firmware update removes it: run
+                install.sh --gui-v1 again after each update. --uninstall removes it.
   --purge       with --uninstall: also remove /data/conf/smallbms.json, the event history,
                 the logs and the $APP settings in localsettings
 EOF
@@ -305,9 +322,13 @@ stage_app() {
 	for f in VERSION smallbms.js smallbms install.sh README.md INSTALL.md; do
 		[ -f "$SRC/$f" ] && { act cp "$SRC/$f" "$STAGE/$f" || die "copy failed: $f"; }
 	done
-	for d in service conf gui-v2; do
+	for d in service conf gui-v2 gui-v1; do
 		[ -d "$SRC/$d" ] && { act cp -R "$SRC/$d" "$STAGE/$d" || die "copy failed: $d"; }
 	done
+	# the stock PageSettings.qml saved by --gui-v1: uninstall restores it from there
+	if [ -d "$GUI_BACKUP_DIR" ]; then
+		act cp -R "$GUI_BACKUP_DIR" "$STAGE/gui-v1-backup" || die "copy failed: $GUI_BACKUP_DIR"
+	fi
 	# never carry a stale supervise state or down file from the package directory
 	act rm -rf "$STAGE/service/supervise" "$STAGE/service/log/supervise" "$STAGE/service/down"
 	act chmod 755 "$STAGE/service/run" "$STAGE/service/log/run" "$STAGE/install.sh"
@@ -533,11 +554,16 @@ wait_supervise() {
 }
 
 do_install() {
+	if [ "$GUI_V1" = 1 ] && [ "$SRC" = "$(cd -P "$APP_DIR" 2>/dev/null && pwd)" ]; then
+		do_gui_v1_only
+		return 0
+	fi
 	preflight_root
 	preflight_venus
 	preflight_node
 	preflight_space
 	preflight_package
+	if [ "$GUI_V1" = 1 ]; then preflight_gui_v1; fi
 	NEW_VERSION=$(sed -n '1p' "$SRC/VERSION")
 	OLD_VERSION=$(installed_version)
 	[ "$DRY_RUN" = 1 ] && say "Dry run: nothing will be changed."
@@ -596,6 +622,11 @@ do_install() {
 	install_boot_hook
 	if [ "$START" = 1 ]; then apply_settings; fi
 	write_state
+	if [ "$GUI_V1" = 1 ]; then
+		install_gui_v1
+	elif [ -f "$GUI_QML/$GUI_PAGE" ] && ! cmp -s "$(gui_page_src)" "$GUI_QML/$GUI_PAGE"; then
+		say "Note: the classic GUI page in $GUI_QML is from another version: run install.sh --gui-v1 to update it."
+	fi
 
 	# 3. start
 	say ""
@@ -617,6 +648,241 @@ do_install() {
 		say "Fix $CONFIG, then run install.sh again."
 		exit 1
 	fi
+	if [ "$DRY_RUN" = 1 ]; then say "Dry run finished: nothing was changed."; fi
+	return 0
+}
+
+# ---------------------------------------------------------------------------------------------
+# classic GUI (gui v1, --gui-v1)
+#
+# The classic GUI has no plugin API: its pages are QML files in /opt/victronenergy/gui/qml, on
+# the read-only root filesystem. We copy our page there and add one marker-delimited MbSubMenu
+# at the end of the list of the stock Settings page (PageSettings.qml), the way add-ons such as
+# kwindrem's SetupHelper add their menu entry. The stock file is saved first in
+# $GUI_BACKUP_DIR (on /data); --uninstall puts it back. A firmware update replaces the root
+# filesystem, so the page and the entry are gone after it; they are NOT re-applied at boot.
+
+gui_page_src() { echo "$SRC/gui-v1/$GUI_PAGE"; }
+
+gui_patched() { [ -f "$GUI_MENU" ] && grep -qF "$GUI_MARK_BEGIN" "$GUI_MENU"; }
+
+# gui_model_end FILE: the line number of the "}" that closes the page's top-level
+# "model: VisibleItemModel {" (VisualItemModel on old firmware); nothing when not found. Braces
+# inside strings and comments are skipped. The entry goes in right before that line.
+gui_model_end() {
+	awk -v sq="'" '
+	BEGIN { depth = 0; incomment = 0; watch = 0 }
+	{
+		line = $0
+		code = ""
+		i = 1
+		n = length(line)
+		while (i <= n) {
+			c = substr(line, i, 1)
+			if (incomment) {
+				if (c == "*" && substr(line, i + 1, 1) == "/") { incomment = 0; i += 2 } else i++
+				continue
+			}
+			if (c == "/" && substr(line, i + 1, 1) == "*") { incomment = 1; i += 2; continue }
+			if (c == "/" && substr(line, i + 1, 1) == "/") break
+			if (c == "\"" || c == sq) {
+				i++
+				while (i <= n && substr(line, i, 1) != c) {
+					if (substr(line, i, 1) == "\\") i++
+					i++
+				}
+				i++
+				code = code "S"
+				continue
+			}
+			code = code c
+			i++
+		}
+		if (!watch && depth == 1 && code ~ /^[ \t]*model[ \t]*:[ \t]*Vis(ible|ual)ItemModel[ \t]*[{][ \t]*$/) {
+			watch = 1
+			depth = 2
+			next
+		}
+		for (j = 1; j <= length(code); j++) {
+			c = substr(code, j, 1)
+			if (c == "{") depth++
+			else if (c == "}") {
+				depth--
+				if (watch && depth == 1) {
+					if (code ~ /^[ \t]*[}][ \t]*$/) print NR
+					exit
+				}
+			}
+		}
+	}' "$1" 2>/dev/null
+}
+
+gui_menu_block() {
+	cat <<EOB
+$GUI_MARK_BEGIN
+		MbSubMenu {
+			description: qsTr("smallBMS NG")
+			subpage: Component { PageSmallBms {} }
+		}
+$GUI_MARK_END
+EOB
+}
+
+strip_gui_block() {
+	sed "/^$(escape_re "$GUI_MARK_BEGIN")\$/,/^$(escape_re "$GUI_MARK_END")\$/d" "$1"
+}
+
+# The root filesystem of a GX is mounted read-only: make it writable around our changes, and
+# read-only again afterwards. Only on a real GX: with SMALLBMS_ROOT (tests) nothing is mounted.
+rootfs_is_ro() {
+	awk '$2 == "/" { opts = $4 } END { exit !(opts ~ /(^|,)ro(,|$)/) }' /proc/mounts 2>/dev/null
+}
+
+rootfs_rw() {
+	[ -n "$ROOT" ] && return 0
+	[ "$ROOTFS_REMOUNTED" = 1 ] && return 0
+	rootfs_is_ro || return 0
+	act mount -o remount,rw / || die "cannot remount the root filesystem read-write (mount -o remount,rw /)"
+	ROOTFS_REMOUNTED=1
+}
+
+rootfs_ro_again() {
+	[ "$ROOTFS_REMOUNTED" = 1 ] || return 0
+	ROOTFS_REMOUNTED=0
+	act sync
+	act mount -o remount,ro / || warn "could not remount the root filesystem read-only; it will be read-only again after the next reboot"
+}
+
+# gui_fail MESSAGE: undo the remount, then stop
+gui_fail() {
+	rootfs_ro_again
+	die "$1"
+}
+
+restart_gui() {
+	if [ -e "$ROOT/service/gui" ] && command -v svc >/dev/null 2>&1; then
+		act svc -t "$ROOT/service/gui"
+	else
+		say "Restart the GUI to see the change: svc -t /service/gui (or reboot)."
+	fi
+}
+
+gui_rootfs_warning() {
+	say "NOTE: --gui-v1 modifies the ROOT filesystem (/opt/victronenergy/gui/qml). Venus OS reports"
+	say "the root filesystem as modified (Settings > General > Modification checks), and the next"
+	say "firmware update removes the page and its menu entry. After each firmware update run"
+	say "/data/apps/enabled/$APP/install.sh --gui-v1 again; it is not re-applied automatically."
+}
+
+# Everything --gui-v1 needs, checked before anything at all is changed.
+preflight_gui_v1() {
+	[ -d "$GUI_QML" ] ||
+		die "--gui-v1: the classic GUI is not on this GX ($GUI_QML does not exist: this firmware has gui-v2 only). On Venus OS v$GUI_VENUS or later our page comes as a gui-v2 plugin instead: run install.sh without --gui-v1. Nothing was changed."
+	[ -f "$(gui_page_src)" ] ||
+		die "--gui-v1: $(gui_page_src) is missing from this package. Nothing was changed."
+	[ -f "$GUI_MENU" ] ||
+		die "--gui-v1: $GUI_MENU does not exist, so there is no Settings page to add the entry to. Nothing was changed."
+	gui_patched && return 0
+	[ -n "$(gui_model_end "$GUI_MENU")" ] ||
+		die "--gui-v1: $GUI_MENU does not have the layout install.sh knows (the list of a 'model: VisibleItemModel { ... }'), so the entry cannot be added safely. Nothing was changed."
+}
+
+install_gui_v1() {
+	say ""
+	say "Classic GUI (--gui-v1): page $GUI_QML/$GUI_PAGE, entry Settings > smallBMS NG"
+	src=$(gui_page_src)
+	page_ok=0
+	cmp -s "$src" "$GUI_QML/$GUI_PAGE" && page_ok=1
+	if [ "$page_ok" = 1 ] && gui_patched; then
+		say "Already installed and up to date: nothing to change."
+		gui_rootfs_warning
+		return 0
+	fi
+	rootfs_rw
+	if [ "$page_ok" = 0 ]; then
+		act cp "$src" "$GUI_QML/$GUI_PAGE" || gui_fail "cannot copy $GUI_PAGE to $GUI_QML"
+	fi
+	if ! gui_patched; then
+		line=$(gui_model_end "$GUI_MENU")
+		[ -n "$line" ] || gui_fail "cannot find where to add the entry in $GUI_MENU"
+		# the stock file as it is now (a firmware update may have replaced an older backup)
+		if [ ! -d "$GUI_BACKUP_DIR" ]; then act mkdir -p "$GUI_BACKUP_DIR" || gui_fail "cannot create $GUI_BACKUP_DIR"; fi
+		act cp "$GUI_MENU" "$GUI_BACKUP" || gui_fail "cannot back up $GUI_MENU"
+		tmp=$GUI_BACKUP_DIR/PageSettings.qml.new
+		{
+			head -n "$((line - 1))" "$GUI_MENU"
+			gui_menu_block
+			tail -n "+$line" "$GUI_MENU"
+		} | write_file "$tmp" || gui_fail "cannot write $tmp"
+		# copy the content over the stock file: its owner and mode stay
+		if [ "$DRY_RUN" = 1 ]; then
+			printf '  [dry-run] update %s\n' "$GUI_MENU"
+		else
+			cat "$tmp" >"$GUI_MENU" || {
+				cat "$GUI_BACKUP" >"$GUI_MENU"
+				gui_fail "cannot update $GUI_MENU (restored from the backup)"
+			}
+			rm -f "$tmp"
+			printf '  + update %s\n' "$GUI_MENU"
+		fi
+	fi
+	rootfs_ro_again
+	restart_gui
+	gui_rootfs_warning
+}
+
+# Remove our page and entry: the stock PageSettings.qml comes back from the backup when the
+# file is, our block aside, still the one we saved; otherwise (changed by someone else since)
+# only our block is taken out. Nothing to do after a firmware update already removed both.
+uninstall_gui_v1() {
+	has_page=0
+	[ -f "$GUI_QML/$GUI_PAGE" ] && has_page=1
+	if [ "$has_page" = 0 ] && ! gui_patched; then return 0; fi
+	say "Removing the classic GUI page and its Settings entry (root filesystem):"
+	rootfs_rw
+	if gui_patched; then
+		if [ -f "$GUI_BACKUP" ] && [ "$(strip_gui_block "$GUI_MENU")" = "$(cat "$GUI_BACKUP")" ]; then
+			if [ "$DRY_RUN" = 1 ]; then
+				printf '  [dry-run] restore %s from %s\n' "$GUI_MENU" "$GUI_BACKUP"
+			else
+				cat "$GUI_BACKUP" >"$GUI_MENU" || gui_fail "cannot restore $GUI_MENU from $GUI_BACKUP"
+				printf '  + restore %s from %s\n' "$GUI_MENU" "$GUI_BACKUP"
+			fi
+		else
+			warn "$GUI_MENU was changed since install.sh --gui-v1 (or its backup is missing): removing only our entry."
+			tmp=$DATA/.$APP.PageSettings.qml.new
+			strip_gui_block "$GUI_MENU" | write_file "$tmp" || gui_fail "cannot write $tmp"
+			if [ "$DRY_RUN" = 1 ]; then
+				printf '  [dry-run] update %s\n' "$GUI_MENU"
+			else
+				cat "$tmp" >"$GUI_MENU" || gui_fail "cannot update $GUI_MENU"
+				rm -f "$tmp"
+				printf '  + update %s\n' "$GUI_MENU"
+			fi
+		fi
+	fi
+	if [ "$has_page" = 1 ]; then act rm -f "$GUI_QML/$GUI_PAGE"; fi
+	rootfs_ro_again
+	restart_gui
+}
+
+gui_v1_status() {
+	[ -d "$GUI_QML" ] || return 0
+	if [ -f "$GUI_QML/$GUI_PAGE" ] && gui_patched; then
+		say "Classic GUI page: installed (Settings > smallBMS NG; the root filesystem is modified)"
+	elif [ -f "$GUI_BACKUP" ]; then
+		say "Classic GUI page: not present (a firmware update removes it): run install.sh --gui-v1 again to add it"
+	fi
+}
+
+# install.sh --gui-v1 run from the installed copy (after a firmware update): the app itself is
+# in place, only the classic GUI page is (re)applied.
+do_gui_v1_only() {
+	preflight_root
+	preflight_venus
+	preflight_gui_v1
+	[ "$DRY_RUN" = 1 ] && say "Dry run: nothing will be changed."
+	install_gui_v1
 	if [ "$DRY_RUN" = 1 ]; then say "Dry run finished: nothing was changed."; fi
 	return 0
 }
@@ -663,6 +929,7 @@ do_status() {
 	if hooks_disabled_setting; then
 		problem "Modification checks: all modifications are disabled (Settings > General > Modification checks); /data/rc.local is renamed at boot"
 	fi
+	gui_v1_status
 	resources=$(config_resources "$CONFIG")
 	if [ -n "$resources" ]; then
 		while read -r kind n; do
@@ -783,7 +1050,8 @@ do_uninstall() {
 	preflight_venus
 	[ "$DRY_RUN" = 1 ] && say "Dry run: nothing will be changed."
 	v=$(installed_version)
-	if [ -z "$v" ] && [ ! -L "$ENABLED_LINK" ] && [ ! -L "$SERVICE_LINK" ] && ! has_boot_block && [ ! -f "$STATE" ]; then
+	if [ -z "$v" ] && [ ! -L "$ENABLED_LINK" ] && [ ! -L "$SERVICE_LINK" ] && ! has_boot_block && [ ! -f "$STATE" ] &&
+		[ ! -f "$GUI_QML/$GUI_PAGE" ] && ! gui_patched; then
 		say "$APP is not installed."
 		[ "$PURGE" = 1 ] || return 0
 	else
@@ -791,6 +1059,8 @@ do_uninstall() {
 	fi
 	stop_service
 	if [ -L "$SERVICE_LINK" ] || [ -e "$SERVICE_LINK" ]; then act rm -f "$SERVICE_LINK"; fi
+	# before the app directory goes: it holds the backup of the stock PageSettings.qml
+	uninstall_gui_v1
 	restore_settings
 	remove_boot_hook
 	if [ -L "$ENABLED_LINK" ]; then act rm -f "$ENABLED_LINK"; fi
@@ -840,6 +1110,7 @@ while [ $# -gt 0 ]; do
 	--purge) PURGE=1 ;;
 	--set-relays) SET_RELAYS=1 ;;
 	--yes | -y) YES=1 ;;
+	--gui-v1) GUI_V1=1 ;;
 	-h | --help)
 		usage
 		exit 0
@@ -854,6 +1125,10 @@ while [ $# -gt 0 ]; do
 done
 if [ "$PURGE" = 1 ] && [ "$MODE" != uninstall ]; then
 	printf 'install.sh: --purge only goes with --uninstall\n' >&2
+	exit 2
+fi
+if [ "$GUI_V1" = 1 ] && [ "$MODE" != install ]; then
+	printf 'install.sh: --gui-v1 only goes with install (--uninstall always removes the classic GUI page)\n' >&2
 	exit 2
 fi
 

@@ -13,7 +13,8 @@
 //   dbus-smallbms/service/run          daemontools run script
 //   dbus-smallbms/service/log/run      daemontools log script (multilog)
 //   dbus-smallbms/conf/smallbms.cerbo-gx.example.json
-//   dbus-smallbms/gui-v2/*.json        gui-v2 plugin, when dist/gui/*.json was built
+//   dbus-smallbms/gui-v2/*.json        gui-v2 plugin (built with Qt's rcc when dist/gui is absent)
+//   dbus-smallbms/gui-v1/PageSmallBms.qml  classic GUI page, installed only with --gui-v1
 //
 // The archive is deterministic: entries sorted, owner root:root, fixed modes, and every mtime
 // set to SOURCE_DATE_EPOCH or else the time of the last commit. The tar writer is a small
@@ -55,6 +56,18 @@ function git(args) {
     }).trim();
   } catch {
     return '';
+  }
+}
+
+/** Build the gui-v2 plugin (needs Qt's rcc); without rcc the package goes out without it. */
+function buildGuiPlugin(warnings) {
+  const { spawnSync } = require('child_process');
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts/pack-gui-plugin.js')], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) {
+    warnings.push(`gui-v2 plugin not built: ${(r.stderr || r.stdout || '').trim().split('\n')[0]}`);
   }
 }
 
@@ -154,7 +167,9 @@ function main() {
   const example = readIf(path.join(root, 'service/conf/smallbms.cerbo-gx.example.json'));
   if (example) add('conf/smallbms.cerbo-gx.example.json', example, 0o644);
   else warnings.push('service/conf/smallbms.cerbo-gx.example.json is missing: no example config');
+  add('gui-v1/PageSmallBms.qml', must('gui-qml/gui-v1/PageSmallBms.qml'), 0o644);
   const guiDir = path.join(root, 'dist/gui');
+  if (!fs.existsSync(guiDir)) buildGuiPlugin(warnings);
   const guiFiles = fs.existsSync(guiDir)
     ? fs.readdirSync(guiDir).filter((f) => f.endsWith('.json'))
     : [];

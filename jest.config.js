@@ -1,4 +1,4 @@
-/** Jest: TypeScript through ts-jest (type-checked), coverage of the whole service. */
+/** Jest: TypeScript through ts-jest (transpile only; `npm run typecheck` checks types), coverage of the whole service. */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],

@@ -18,7 +18,8 @@ import type { Clock } from '../../hw/clock';
 import { LineSet } from '../../hw/lines/lineset';
 import { buildTargets, type BuiltTargets } from '../../hw/targets/build';
 import { OutputDriver } from '../../hw/targets/driver';
-import { MqttBridge } from '../mqtt/bridge';
+import type { MqttBridge } from '../mqtt/bridge';
+import type * as BridgeModule from '../mqtt/bridge';
 import { dvccLimits, type DvccState } from './battery-service';
 import { Controller } from './controller';
 import { loadControls, saveControls, type Controls } from './controls';
@@ -33,6 +34,16 @@ export interface AppOptions {
   /** null: run without D-Bus (the demo on a machine without dbus-daemon). */
   bus: Bus | null;
   portalId: string;
+}
+
+/**
+ * The MQTT bridge and the mqtt package are initialised only when the config enables MQTT
+ * (docs/performance.md). A plain `require`, so esbuild keeps the module's initialisation lazy
+ * in dist/smallbms.js: an `import` would run it as soon as app.ts is loaded.
+ */
+function loadBridge(): typeof BridgeModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('../mqtt/bridge') as typeof BridgeModule;
 }
 
 export class App {
@@ -127,7 +138,7 @@ export class App {
         })
       : null;
     this.mqtt = config.mqtt.enabled
-      ? new MqttBridge(
+      ? new (loadBridge().MqttBridge)(
           config.mqtt,
           {
             portalId: o.portalId,

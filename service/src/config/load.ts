@@ -3,16 +3,15 @@
  * cross-field rules, then relative directories resolved. Nothing here throws on bad input:
  * every problem comes back with its JSON path, so `check-config` can list them all at once.
  */
-import Ajv, { type ValidateFunction } from 'ajv';
 import { promises as fsp } from 'fs';
 import * as path from 'path';
 import { ajvProblems, pointerToPath } from './ajv-problems';
 import { crossCheck } from './cross-checks';
 import { readJson } from './json-text';
 import type { Problem } from './problem';
-import schema from './schema.json';
 import { summarize } from './summary';
 import type { SmallBmsConfig } from './types';
+import { configValidator } from './validator';
 
 export type { Problem } from './problem';
 
@@ -21,30 +20,10 @@ export const DEFAULT_CONFIG_PATH = '/data/conf/smallbms.json';
 export type ParseResult =
   { ok: true; config: SmallBmsConfig; summary: string[] } | { ok: false; problems: Problem[] };
 
-let validator: ValidateFunction | undefined;
-
-/** Compiled once, on first use: compiling the schema costs tens of ms on a GX. */
-function validate(): ValidateFunction {
-  if (!validator) {
-    const ajv = new Ajv({
-      allErrors: true,
-      useDefaults: true,
-      discriminator: true,
-      verbose: true,
-      // Branches of the discriminated unions declare `required` locally on purpose.
-      strictRequired: false,
-    });
-    // Annotations the error messages and the README table use.
-    ajv.addVocabulary(['unit', 'patternHint']);
-    validator = ajv.compile(schema);
-  }
-  return validator;
-}
-
 /** The schema defaults as a config with nothing set (used for "differs from default"). */
 export function schemaDefaults(): Record<string, unknown> {
   const doc: Record<string, unknown> = {};
-  validate()(doc);
+  configValidator()(doc);
   return doc;
 }
 
@@ -96,7 +75,7 @@ export function parseConfigText(
   // The raw document for the cross-field rules: ajv fills defaults into `doc` below.
   const cross = crossCheck(doc);
   const crossPaths = new Set(cross.map((p) => p.path));
-  const check = validate();
+  const check = configValidator();
   if (!check(doc)) {
     // A cross-field rule explains e.g. "com.victronenergy.system" better than the pattern.
     const errors = (check.errors ?? []).filter(

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { startEmbeddedBroker } from '../service/src/demo/broker';
 import { BenchGx, batteryTicker, type InputMethod } from './sim';
 import { deferred, procSample, round, sleep, stats, withTimeout, type Stats } from './lib';
 
@@ -135,9 +136,13 @@ async function bareNode(flags: string[] = []): Promise<{ pid: number; stop: () =
   return { pid: p.pid ?? 0, stop: () => p.kill('SIGKILL') };
 }
 
-async function rssAfterStart(script: string, env: NodeJS.ProcessEnv = {}): Promise<number> {
+async function rssAfterStart(
+  script: string,
+  env: NodeJS.ProcessEnv = {},
+  mqttUrl?: string,
+): Promise<number> {
   // Settled: the value 3 s after the name is on D-Bus.
-  const b = await BenchGx.start({ script, env });
+  const b = await BenchGx.start({ script, env, mqttUrl });
   try {
     await sleep(3000);
     return procSample(b.pid).rssKb;
@@ -461,6 +466,14 @@ export async function main(argv: string[]): Promise<number> {
     const bareKb = await bareRss(HEAP_FLAGS.split(' '));
     const bareDefaultKb = await bareRss([]);
     const bundledKb = await rssAfterStart(scripts.bundled, PROD);
+    // MQTT on: connected to an embedded broker (aedes) in the bench process.
+    const broker = await startEmbeddedBroker();
+    const bundledMqttKb = await rssAfterStart(
+      scripts.bundled,
+      PROD,
+      `mqtt://127.0.0.1:${broker.port}`,
+    );
+    await broker.stop();
     const bundledDefaultKb = await rssAfterStart(scripts.bundled);
     const modulesKb = await rssAfterStart(scripts.modules, PROD);
     const soakS = quick ? 30 : 120;
@@ -473,9 +486,11 @@ export async function main(argv: string[]): Promise<number> {
       bareNodeMb: mb(bareKb),
       bareNodeDefaultFlagsMb: mb(bareDefaultKb),
       bundledAfterStartMb: mb(bundledKb),
+      bundledMqttAfterStartMb: mb(bundledMqttKb),
       bundledDefaultFlagsAfterStartMb: mb(bundledDefaultKb),
       modulesAfterStartMb: mb(modulesKb),
       ratioBundledAfterStart: round(bundledKb / bareKb, 3),
+      ratioBundledMqttAfterStart: round(bundledMqttKb / bareKb, 3),
       ratioBundledDefaultFlags: round(bundledDefaultKb / bareDefaultKb, 3),
       ratioModulesAfterStart: round(modulesKb / bareKb, 3),
       soak: soaked,
@@ -483,7 +498,14 @@ export async function main(argv: string[]): Promise<number> {
     };
     row('bare node -e "setInterval(()=>{},1000)", GX flags', `${mb(bareKb)} MB`);
     row('bare node, default flags', `${mb(bareDefaultKb)} MB`);
-    row('service bundled, GX flags, 3 s after start', `${mb(bundledKb)} MB (${ratio(bundledKb)})`);
+    row(
+      'service bundled, GX flags, 3 s after start (MQTT off)',
+      `${mb(bundledKb)} MB (${ratio(bundledKb)})`,
+    );
+    row(
+      'service bundled, GX flags, 3 s after start, MQTT on',
+      `${mb(bundledMqttKb)} MB (${ratio(bundledMqttKb)})`,
+    );
     row(
       'service bundled, default flags, 3 s after start',
       `${mb(bundledDefaultKb)} MB (${ratio(bundledDefaultKb, bareDefaultKb)} of bare default)`,
@@ -497,6 +519,7 @@ export async function main(argv: string[]): Promise<number> {
       `${soaked.startRssMb} → ${soaked.endRssMb} MB (${ratio(endKb)}), ${soaked.lineChanges as number} changes`,
     );
     target('memory after start / bare node (bundled, GX flags)', 1.35, bundledKb / bareKb, '×');
+    target('memory after start, MQTT on / bare node', 1.35, bundledMqttKb / bareKb, '×');
     target('memory after soak / bare node (bundled, GX flags)', 1.35, endKb / bareKb, '×');
   }
 

@@ -28,6 +28,8 @@ export interface BenchGxOptions {
   minOffTimeS?: number;
   /** Do not spawn the service (start() then spawns). */
   deferSpawn?: boolean;
+  /** MQTT broker URL for the service (default: MQTT off). */
+  mqttUrl?: string;
 }
 
 export interface RelayWrite {
@@ -59,6 +61,7 @@ export class BenchGx {
     const gx = await SimGx.start({
       root,
       dbus: true,
+      mqttUrl: o.mqttUrl,
       editConfig: (c) => {
         const lines = c.lines as Record<string, Record<string, unknown>>;
         for (const line of Object.values(lines)) {

@@ -57,6 +57,8 @@ export function clientOptions(
     // We never publish while disconnected (the bridge keeps its own bounded queues); this
     // makes sure mqtt.js's own offline queue cannot grow either.
     queueQoSZero: false,
+    // mqtt-packet otherwise pre-builds 65 536 small buffers (~6 MB RSS) on the first write.
+    writeCache: false,
     resubscribe: true,
     // mqtt.js gives up for good on a refused CONNACK (not authorised, server unavailable);
     // a service must keep trying (with back-off) so that fixing the broker side suffices.

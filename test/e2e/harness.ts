@@ -74,18 +74,7 @@ export async function startService(
     log: () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : ''),
     async value(p) {
       if (!bus) throw new Error('no D-Bus');
-      try {
-        const [v] = await bus.call({
-          destination: SERVICE,
-          path: p,
-          interface: 'com.victronenergy.BusItem',
-          member: 'GetValue',
-          timeoutMs: 1000,
-        });
-        return plain(v);
-      } catch {
-        return undefined;
-      }
+      return getRemote(bus, SERVICE, p);
     },
     async setValue(p, v, sig) {
       if (!bus) throw new Error('no D-Bus');

@@ -33,6 +33,12 @@ const FOREIGN = new Set([
   '/Settings/DigitalInput/1/Type',
   // com.victronenergy.system, dbus-systemcalc-py delegates/batteryservice.py
   '/Dvcc/Alarms/MultipleBatteries',
+  // com.victronenergy.vebus (a VE.Bus BMS through the Multi): dbus-systemcalc-py
+  // delegates/systemstate.py bms_state(), delegates/dvcc.py; venus issue #89
+  '/Bms/AllowToDischarge',
+  '/Bms/AllowToCharge',
+  // com.victronenergy.vebus, mk2-dbus 3.51 (venus issue #989, in the research notes)
+  '/Alarms/BmsPreAlarm',
 ]);
 
 describe('the checks find broken documents', () => {

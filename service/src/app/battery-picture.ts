@@ -99,8 +99,8 @@ export class BatteryPicture {
         this.mirrored.set(path, null);
         this.unwatch.push(
           remote.watch(monitor.service, path, (u) => {
-            const v = u.present && (typeof u.value === 'number' || typeof u.value === 'string');
-            const next = v ? (u.value as number | string) : null;
+            // Numbers only: our paths are 'd' (a string from a foreign monitor reads invalid).
+            const next = u.present && typeof u.value === 'number' ? u.value : null;
             if (this.mirrored.get(path) === next) return;
             this.mirrored.set(path, next);
             this.o.onChange();

@@ -178,7 +178,7 @@ export function systemBatteryPaths(): Record<string, ItemSpec> {
   const add = (p: string, type: 'd' | 'i' | 's' = 'd'): void => {
     paths[p] = { type, value: null };
   };
-  for (const p of DC_BATTERY_PATHS) add(p);
+  for (const p of DC_BATTERY_PATHS) add(p, p.endsWith('Service') ? 's' : 'd');
   for (const p of [
     '/AutoSelectedBatteryService',
     '/ActiveBatteryService',

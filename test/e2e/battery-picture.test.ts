@@ -286,4 +286,33 @@ describe('no DVCC target', () => {
       /gx role +not a BMS · battery monitor: com\.victronenergy\.battery\.sim/,
     );
   });
+
+  test('the only battery service left: systemcalc picks us, and the notes say what to set', async () => {
+    // systemcalc's Automatic rule takes the lowest-instance connected battery service when
+    // none has /Info/MaxChargeVoltage: with the monitor gone that is us (no way to opt out
+    // short of /Connected = 0). We cannot prevent it; we say it.
+    await r.gx.battery?.stop();
+    await waitFor(
+      () => system(r, '/Dc/Battery/BatteryService'),
+      (v) => v === SERVICE,
+      'us, alone',
+    );
+    await waitValue(r, '/Bms/Notes', (v) => String(v).includes('auto-selected'), 'note');
+    expect(String(await r.value('/Bms/Notes'))).toContain(
+      'set Settings → System Setup → Batteries → Battery monitor',
+    );
+    const json = await cli(r.gx.address, ['status', '--json']);
+    expect((JSON.parse(json.stdout) as { gx: Record<string, unknown> }).gx).toMatchObject({
+      dvccTarget: false,
+      batteryService: SERVICE,
+      batteryServiceSetting: 'default',
+    });
+    await r.gx.battery?.start();
+    await waitFor(
+      () => system(r, '/Dc/Battery/BatteryService'),
+      (v) => v === SIM_BATTERY_SERVICE,
+      'the monitor again',
+    );
+    await waitValue(r, '/Bms/Notes', (v) => !String(v).includes('auto-selected'), 'note gone');
+  });
 });

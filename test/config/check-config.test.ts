@@ -273,6 +273,29 @@ describe('check-config accepts good configs and summarizes them', () => {
     expect(io.stdout).toContain('not wired: remote');
   });
 
+  test('the summary says when the config makes us the DVCC BMS and what to set', async () => {
+    const dvcc = writeTemp(
+      dir,
+      'dvcc.json',
+      mutate((d) => {
+        withValue(d, 'outputs.charge', [{ type: 'dvcc' }]);
+        withValue(d, 'batteryMonitor', { service: 'com.victronenergy.battery.ttyS5' });
+      }),
+    );
+    const io = new Recorder();
+    expect(await checkConfigCommand([dvcc], io, {})).toBe(0);
+    expect(io.stdout).toContain('GX role: DVCC BMS');
+    expect(io.stdout).toContain(
+      'Settings → System Setup → Batteries → Battery monitor to your monitor (com.victronenergy.battery.ttyS5',
+    );
+    expect(io.stdout).toContain('error #67');
+    const plain = new Recorder();
+    const file = path.join(root, 'service/conf/smallbms.cerbo-gx.example.json');
+    expect(await checkConfigCommand([file], plain, {})).toBe(0);
+    expect(plain.stdout).toContain('GX role: not a BMS');
+    expect(plain.stdout).not.toContain('DVCC BMS');
+  });
+
   test('tunables that differ from the defaults are listed', async () => {
     const file = writeTemp(
       dir,

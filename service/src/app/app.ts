@@ -20,6 +20,8 @@ import { buildTargets, type BuiltTargets } from '../../hw/targets/build';
 import { OutputDriver } from '../../hw/targets/driver';
 import type { MqttBridge } from '../mqtt/bridge';
 import type * as BridgeModule from '../mqtt/bridge';
+import { batteryServiceName } from '../config/problem';
+import { BatteryPicture } from './battery-picture';
 import { dvccLimits, type DvccState } from './battery-service';
 import { Controller } from './controller';
 import { loadControls, saveControls, type Controls } from './controls';
@@ -57,6 +59,7 @@ export class App {
   private readonly driver: OutputDriver;
   private readonly lines: LineSet;
   private readonly measurements: Measurements;
+  private readonly picture: BatteryPicture | null;
   private readonly controller: Controller;
   private readonly face: DbusFace | null;
   private readonly mqtt: MqttBridge | null;
@@ -106,6 +109,15 @@ export class App {
         this.publish();
       },
     );
+    this.picture = this.monitor
+      ? new BatteryPicture({
+          serviceName: batteryServiceName(config.name),
+          dvcc: this.targets.dvcc.length > 0,
+          monitor: config.batteryMonitor,
+          remote: this.monitor,
+          onChange: () => this.publish(),
+        })
+      : null;
     this.controller = new Controller({
       clock,
       restored: restored.memory,
@@ -175,6 +187,7 @@ export class App {
     });
     this.lines.start();
     this.measurements.start();
+    this.picture?.start();
     this.evaluate();
     this.mqtt?.start();
     if (this.face) {
@@ -192,6 +205,7 @@ export class App {
     this.controller.stop();
     this.lines.stop();
     this.measurements.stop();
+    this.picture?.stop();
     await Promise.race([this.driver.idle(), new Promise((r) => setTimeout(r, 1000))]);
     this.driver.stop();
     const result = this.controller.result;
@@ -213,6 +227,7 @@ export class App {
     const socProblem = this.measurements.problem();
     // The engine says what it does without SoC; this says why SoC is missing.
     if (socProblem) notes.push(socProblem);
+    notes.push(...(this.picture?.notes() ?? []));
     return {
       service: this.face?.serviceName ?? '',
       name: this.config.name,
@@ -260,6 +275,7 @@ export class App {
     if (!this.face) return;
     const dvcc = this.dvccState();
     this.face.publish(s, dvcc, {
+      ...this.picture?.values(),
       '/Alarms/InternalFailure': this.driver.problems().length > 0 ? 2 : 0,
       '/Bms/LastEventJson': this.lastEvent ? JSON.stringify(this.lastEvent) : '',
     });

@@ -71,6 +71,8 @@ export interface BatteryServiceOptions {
   customName: string;
   /** Present only when a DVCC target is configured. */
   dvcc?: DvccLimits;
+  /** Paths mirrored from the battery monitor (battery-picture.ts), invalid until known. */
+  mirrorPaths?: readonly string[];
   /** Writes from the console / MQTT. Return false to refuse. */
   onMode: (on: boolean) => boolean | Promise<boolean>;
   onDryRun: (on: boolean) => boolean | Promise<boolean>;
@@ -150,6 +152,9 @@ export function addBatteryPaths(svc: BusItemService, o: BatteryServiceOptions): 
       writable: { values: [0, 1], onSet: (v) => o.onTestOutput(output, v === 1) },
     });
   }
+
+  for (const path of o.mirrorPaths ?? [])
+    if (!svc.has(path)) svc.add(path, { type: 'd', value: null });
 
   if (o.dvcc) {
     svc.add('/Info/MaxChargeVoltage', { type: 'd', value: o.dvcc.maxChargeVoltage });

@@ -16,6 +16,7 @@ import {
   type BatteryServiceOptions,
   type DvccState,
 } from './battery-service';
+import { MIRROR_PATHS, mirrorsMonitor } from './battery-picture';
 import { TUNABLE_SETTINGS, applySetting, settingsPrefix } from './tunables';
 
 export interface DbusFaceDeps {
@@ -99,6 +100,7 @@ export class DbusFace {
       serial: this.deps.serial,
       customName: String(stored[`${prefix}/CustomName`] ?? ''),
       dvcc,
+      mirrorPaths: mirrorsMonitor(dvcc !== undefined, config.batteryMonitor) ? MIRROR_PATHS : [],
       onCustomName: (name) => this.settings.setValue(`${prefix}/CustomName`, name),
       ...this.deps.handlers,
     });

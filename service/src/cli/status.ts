@@ -6,6 +6,8 @@ import { LINE_ROLES } from '../core/types';
 import { linePath } from '../app/battery-service';
 import type { CliIo } from './main';
 import { flag, getItems, notRunning, targetService, withBus, type Item } from './remote';
+import type { Bus } from '../venus/bus';
+import { plain } from '../venus/values';
 
 const ALARMS = [
   'LowCellVoltage',
@@ -17,7 +19,67 @@ const ALARMS = [
 ];
 const LEVEL = ['ok', 'warning', 'alarm'];
 
-export function statusJson(service: string, items: Map<string, Item>): Record<string, unknown> {
+/** What com.victronenergy.system (and its settings) say about us; undefined = unreadable. */
+export interface GxView {
+  batteryService?: string;
+  bmsService?: string;
+  dvcc?: number;
+  batteryServiceSetting?: string;
+}
+
+async function remoteValue(bus: Bus, service: string, path: string): Promise<unknown> {
+  try {
+    const [v] = await bus.call({
+      destination: service,
+      path,
+      interface: 'com.victronenergy.BusItem',
+      member: 'GetValue',
+      timeoutMs: 2000,
+    });
+    return plain(v);
+  } catch {
+    return undefined;
+  }
+}
+
+export async function readGxView(bus: Bus): Promise<GxView> {
+  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  const sys = 'com.victronenergy.system';
+  const dvcc = await remoteValue(bus, sys, '/Control/Dvcc');
+  return {
+    batteryService: str(await remoteValue(bus, sys, '/Dc/Battery/BatteryService')),
+    bmsService: str(await remoteValue(bus, sys, '/ActiveBmsService')),
+    dvcc: typeof dvcc === 'number' ? dvcc : undefined,
+    batteryServiceSetting: str(
+      await remoteValue(bus, 'com.victronenergy.settings', '/Settings/SystemSetup/BatteryService'),
+    ),
+  };
+}
+
+/**
+ * Our role on the GX: DVCC BMS or not, and whether systemcalc uses us as its battery monitor
+ * (automatic selection prefers a service with /Info/MaxChargeVoltage, i.e. a DVCC target).
+ */
+export function gxRole(service: string, hasDvccTarget: boolean, gx: GxView): string {
+  let bms: string;
+  if (gx.bmsService === service) bms = 'DVCC BMS';
+  else if (!hasDvccTarget) bms = 'not a BMS';
+  else if (gx.dvcc === 0) bms = 'DVCC target, but DVCC is off';
+  else bms = `DVCC target, but the controlling BMS is ${gx.bmsService ?? 'none'}`;
+  let monitor: string;
+  if (gx.batteryService === service) {
+    monitor = `battery monitor (${gx.batteryServiceSetting === 'default' ? 'automatic' : 'chosen'})`;
+  } else {
+    monitor = `battery monitor: ${gx.batteryService ?? 'none'}`;
+  }
+  return `${bms} · ${monitor}`;
+}
+
+export function statusJson(
+  service: string,
+  items: Map<string, Item>,
+  gx: GxView = {},
+): Record<string, unknown> {
   const num = (p: string): number | null => {
     const v = items.get(p)?.value;
     return typeof v === 'number' ? v : null;
@@ -54,6 +116,11 @@ export function statusJson(service: string, items: Map<string, Item>): Record<st
     mode: num('/Mode') === 3 ? 'on' : 'standby',
     dryRun: num('/Bms/DryRun') === 1,
     deviceInstance: num('/DeviceInstance'),
+    gx: {
+      role: gxRole(service, items.has('/Info/MaxChargeVoltage'), gx),
+      dvccTarget: items.has('/Info/MaxChargeVoltage'),
+      ...gx,
+    },
     notes: String(items.get('/Bms/Notes')?.value ?? ''),
     lastEvent: String(items.get('/Bms/LastEvent')?.value ?? ''),
   };
@@ -82,6 +149,7 @@ function human(s: Record<string, unknown>): string[] {
       s.chargeDetected ? ' · charge detected' : ''
     }`,
     `mode       ${s.mode}`,
+    `gx role    ${(s.gx as { role: string }).role}`,
   ];
   if (countdowns.loadDisconnectS !== null)
     out.push(`countdown  load disconnect in ${countdowns.loadDisconnectS} s`);
@@ -95,8 +163,10 @@ function human(s: Record<string, unknown>): string[] {
 export async function statusCommand(argv: string[], io: CliIo): Promise<number> {
   const service = await targetService(argv);
   try {
-    const items = await withBus((bus) => getItems(bus, service));
-    const s = statusJson(service, items);
+    const [items, gx] = await withBus(
+      async (bus) => [await getItems(bus, service), await readGxView(bus)] as const,
+    );
+    const s = statusJson(service, items, gx);
     if (flag(argv, '--json')) io.log(JSON.stringify(s, null, 2));
     else for (const line of human(s)) io.log(line);
     return 0;

@@ -54,6 +54,37 @@ function changedTunables(config: SmallBmsConfig, defaults: Record<string, unknow
     .map((k) => `${k} ${String(current[k])} (default ${String(base[k])})`);
 }
 
+/** gui-v2 menu paths (pages/settings: SettingsPage, PageSettingsSystem, -Batteries, -Dvcc). */
+const MENU_MONITOR = 'Settings → System Setup → Batteries → Battery monitor';
+const MENU_DVCC = 'Settings → System Setup → Charge Control';
+
+/**
+ * What the config makes us on the GX (dbus-systemcalc-py: a battery service with
+ * /Info/MaxChargeVoltage is a BMS and is preferred by the Automatic battery monitor).
+ */
+export function gxRoleLines(config: SmallBmsConfig): string[] {
+  const dvcc = OUTPUT_NAMES.some((o) => config.outputs[o].some((t) => t.type === 'dvcc'));
+  const monitor = config.batteryMonitor?.service;
+  if (!dvcc) {
+    return [
+      'GX role: not a BMS (no DVCC target, so no /Info/MaxChargeVoltage).',
+      '  The Automatic battery monitor never prefers this service; it picks it only when no other',
+      `  battery service is connected: then set ${MENU_MONITOR} to your monitor or inverter/charger.`,
+    ];
+  }
+  return [
+    'GX role: DVCC BMS (publishes /Info/MaxChargeVoltage, CCL and DCL).',
+    `  With DVCC on (${MENU_DVCC} → DVCC) and Controlling BMS "Automatic selection"`,
+    '  or this service, the GX limits chargers and inverters by it: CCL 0 stops charging,',
+    '  DCL 0 stops discharging.',
+    '  The GX then also prefers it as the system battery monitor while that is "Automatic":',
+    monitor
+      ? `  set ${MENU_MONITOR} to your monitor (${monitor}, listed by its name) so it stays in charge; meanwhile this service mirrors its values.`
+      : `  no batteryMonitor is configured, so there is nothing to mirror: configure it and set ${MENU_MONITOR} to it.`,
+    '  If this service stops, the GX has no BMS: solar chargers it controlled stop charging (error #67) until it is back.',
+  ];
+}
+
 export function summarize(config: SmallBmsConfig, defaults: Record<string, unknown>): string[] {
   const out: string[] = [];
   out.push(
@@ -78,6 +109,7 @@ export function summarize(config: SmallBmsConfig, defaults: Record<string, unkno
       ? `battery monitor: ${config.batteryMonitor.service} (stale after ${config.batteryMonitor.staleTimeoutS} s)`
       : 'battery monitor: none (discharge floor and charge detection inactive)',
   );
+  out.push(...gxRoleLines(config));
   const changed = changedTunables(config, defaults);
   out.push(changed.length > 0 ? `tunables: ${changed.join(', ')}` : 'tunables: all defaults');
   const m = config.mqtt;

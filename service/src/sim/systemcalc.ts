@@ -9,6 +9,7 @@ import { connectBus, type Bus } from '../venus/bus';
 import type { ItemSpec, ItemValue } from '../venus/busitem';
 import { SettingsClient, type SettingSpec } from '../venus/settings';
 import { DummyService } from './dummy-service';
+import { SystemcalcBattery, systemBatteryPaths } from './systemcalc-battery';
 
 export const RELAY_MANUAL = 2;
 
@@ -18,6 +19,8 @@ export interface SystemcalcOptions {
   gpioRoot?: string;
   relays?: number;
   buzzer?: boolean;
+  /** Period of the /Dc/Battery/* update (systemcalc: 1 s). */
+  batteryTickMs?: number;
 }
 
 /** venus.md: relay 0 uses /Settings/Relay/Function (default alarm), relay 1 /Settings/Relay/1/Function (manual). */
@@ -34,6 +37,8 @@ export class SystemcalcStandIn extends DummyService {
   private settings: SettingsClient | undefined;
   private readonly gate: { allow: (relay: number) => boolean };
   private readonly relays: number;
+  /** Battery monitor / BMS selection and /Dc/Battery/* (systemcalc-battery.ts). */
+  battery: SystemcalcBattery | undefined;
 
   constructor(private readonly sys: SystemcalcOptions) {
     const relays = sys.relays ?? 2;
@@ -48,6 +53,7 @@ export class SystemcalcStandIn extends DummyService {
     }
     if (sys.buzzer ?? true)
       paths['/Buzzer/State'] = { type: 'i', value: 0, writable: { values: [0, 1] } };
+    Object.assign(paths, systemBatteryPaths());
     super({
       address: sys.address,
       name: 'com.victronenergy.system',
@@ -65,6 +71,13 @@ export class SystemcalcStandIn extends DummyService {
     this.settingsBus = await connectBus(this.sys.address);
     this.settings = new SettingsClient(this.settingsBus);
     await this.settings.start();
+    this.battery = new SystemcalcBattery(
+      this.settingsBus,
+      this.settings,
+      (v) => this.running && this.setMany(v),
+      this.sys.batteryTickMs,
+    );
+    await this.battery.start();
     const specs: SettingSpec[] = [];
     for (let i = 0; i < this.relays; i++) {
       specs.push({
@@ -83,6 +96,7 @@ export class SystemcalcStandIn extends DummyService {
   }
 
   override async stop(): Promise<void> {
+    this.battery?.stop();
     this.settings?.stop();
     this.settingsBus?.disconnect();
     this.settings = undefined;

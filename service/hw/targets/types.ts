@@ -33,4 +33,17 @@ export interface Target {
   stop(): void;
   /** Results the target produced by itself, outside apply(). */
   onResult?(listener: TargetResultListener): void;
+  /**
+   * The level the target has now (after invert): true/false, or null when it cannot be
+   * read or holds neither level. Used at start-up so only differences are written.
+   */
+  read?(): Promise<boolean | null>;
+  /**
+   * Follow the target's level (from start() to stop()): signals where the target has them,
+   * a slow check of the file otherwise. Called with the logical level seen (null: neither
+   * level) and the raw value, on every change seen.
+   */
+  observe?(listener: TargetObserver): void;
 }
+
+export type TargetObserver = (on: boolean | null, raw: string) => void;

@@ -27,6 +27,8 @@ import type { Clock } from '../../hw/clock';
 import { LineSet } from '../../hw/lines/lineset';
 import { buildTargets, type BuiltTargets } from '../../hw/targets/build';
 import { OutputDriver, type TargetEvent } from '../../hw/targets/driver';
+import { SYSTEM_SERVICE } from '../../hw/targets/relay';
+import { hideOwnedRelays, showUiPath } from '../../hw/targets/relay-ui';
 import type { MqttBridge } from '../mqtt/bridge';
 import type * as BridgeModule from '../mqtt/bridge';
 import { dvccLimits, type DvccState } from './battery-service';
@@ -86,6 +88,7 @@ export class App {
   /** Monotonic times of recent overrides of our targets (InternalFailure warning). */
   private overrides: number[] = [];
   private overrideTimer: ReturnType<Clock['setTimeout']> | null = null;
+  private unwatchUi: (() => void) | null = null;
 
   constructor(private readonly o: AppOptions) {
     const { config, clock, logger, bus } = o;
@@ -208,6 +211,7 @@ export class App {
         if (r.status !== 'ok') logger.warn({ why: r.message }, 'relay InitialState not kept');
       });
     }
+    this.hideRelayControls();
     logger.info({ dryRun: this.controls.dryRun }, 'outputs held until the lines are read');
     const opened = await this.history.open();
     if (opened.corruptedLines > 0) {
@@ -230,8 +234,45 @@ export class App {
     }
   }
 
+  /**
+   * Hide the relays we own from the Switches pane (and give back the ones the config no
+   * longer uses), each time systemcalc appears: at start, or later on a GX still booting.
+   */
+  private hideRelayControls(): void {
+    const monitor = this.monitor;
+    if (!monitor) return;
+    const owned = [
+      ...new Set(
+        Object.values(this.config.outputs)
+          .flat()
+          .flatMap((t) => (t.type === 'relay' ? [t.relay - 1] : [])),
+      ),
+    ];
+    const file = path.join(this.config.dataDir, 'relay-ui');
+    let chain = Promise.resolve();
+    let present = false;
+    const run = (): void => {
+      chain = chain.then(async () => {
+        const r = await hideOwnedRelays(monitor, file, owned);
+        if (r.hidden.length + r.restored.length > 0) {
+          this.o.logger.info(
+            { hidden: r.hidden.map((i) => i + 1), restored: r.restored.map((i) => i + 1) },
+            'relay buttons in the Switches pane (ShowUIControl)',
+          );
+        }
+        for (const p of r.problems) this.o.logger.warn(p);
+      });
+    };
+    // systemcalc's name appearing (present false → true) is the moment to (re)apply.
+    this.unwatchUi = monitor.watch(SYSTEM_SERVICE, showUiPath(owned[0] ?? 0), (u) => {
+      if (u.present && !present) run();
+      present = u.present;
+    });
+  }
+
   async stop(): Promise<void> {
     if (this.stopped) return;
+    this.unwatchUi?.();
     this.stopped = true;
     this.controller.stop();
     if (this.overrideTimer !== null) this.o.clock.clearTimeout(this.overrideTimer);

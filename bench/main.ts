@@ -306,7 +306,7 @@ async function startup(
       let safeAt = 0;
       const end = performance.now() + 20000;
       while (performance.now() < end && (safeAt === 0 || b.nameOwnerAt === 0)) {
-        if (safeAt === 0 && b.log().includes('outputs in the safe state'))
+        if (safeAt === 0 && b.log().includes('protecting: outputs decided from the lines'))
           safeAt = performance.now();
         await sleep(2);
       }

@@ -43,6 +43,9 @@ const OVERRIDE_WINDOW_MS = 60_000;
 /** ... until this long has passed without one. */
 const OVERRIDE_QUIET_MS = 10 * 60_000;
 
+/** Logged once, when the engine has first decided (the start-up bench waits for it). */
+export const START_LOG = 'protecting: outputs decided from the lines';
+
 export interface AppOptions {
   config: SmallBmsConfig;
   clock: Clock;
@@ -85,6 +88,7 @@ export class App {
   /** Target levels read back: until then a decision waits (bounded) so only differences go. */
   private readBack = false;
   private pendingOutputs: Outputs | null = null;
+  private decided = false;
   /** Monotonic times of recent overrides of our targets (InternalFailure warning). */
   private overrides: number[] = [];
   private overrideTimer: ReturnType<Clock['setTimeout']> | null = null;
@@ -327,6 +331,10 @@ export class App {
   private onResult(r: StepResult, changed: boolean): void {
     // STARTING holds: no target is written until the engine has decided (section 4).
     if (!r.held) {
+      if (!this.decided) {
+        this.decided = true;
+        this.o.logger.info({ state: r.state, outputs: r.outputs }, START_LOG);
+      }
       if (this.readBack) void this.driver.applyAll(r.outputs);
       else this.pendingOutputs = { ...r.outputs };
       if (!this.controls.dryRun) {

@@ -115,7 +115,8 @@ describe('read back and restore', () => {
     expect(events).toEqual([
       expect.objectContaining({ output: 'load', what: 'overridden', from: '0', to: true }),
     ]);
-    expect(events[0].reason).toMatch(/relay 1 .* set to 0 by someone else .*: restored/);
+    expect(events[0].target).toMatch(/^relay 1 /);
+    expect(events[0].reason).toBe('set to 0 by someone else while load is on: restored');
     // Our own write (and its signal) is not an override.
     await driver.applyAll({ load: false, charge: true, preAlarm: false });
     await settle();

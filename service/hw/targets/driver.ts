@@ -318,7 +318,7 @@ export class OutputDriver {
       what: 'overridden',
       from: raw,
       to: wanted,
-      reason: `${slot.target.describe()} set to ${raw} by someone else while ${slot.output} is ${wanted ? 'on' : 'off'}: restored`,
+      reason: `set to ${raw} by someone else while ${slot.output} is ${wanted ? 'on' : 'off'}: restored`,
     });
     this.cancelRetry(slot);
     slot.failures = 0;
@@ -365,8 +365,8 @@ export class OutputDriver {
     let reason: string;
     if (result.status === 'refused') reason = `${result.message} (taken away from this service)`;
     else if (result.status === 'error') reason = `unreachable: ${result.message}`;
-    else if (before === 'refused') reason = `${name} given back (function manual): ${driven}`;
-    else reason = `${name} reachable again: ${driven}`;
+    else if (before === 'refused') reason = `given back (function manual): ${driven}`;
+    else reason = `reachable again: ${driven}`;
     this.options.onTargetEvent?.({
       output: slot.output,
       target: name,

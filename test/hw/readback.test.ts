@@ -96,7 +96,7 @@ describe('start-up: read back, write only differences', () => {
     const remote = gx();
     const { dvcc } = setup(remote);
     expect(dvcc.allowed).toBe(true);
-    expect(await dvcc.read()).toBe(true);
+    expect(await dvcc.read()).toEqual({ on: true, raw: 'allowed' });
     expect(new DvccTarget({ type: 'dvcc', invert: false }).allowed).toBeNull();
   });
 });
@@ -121,6 +121,56 @@ describe('read back and restore', () => {
     await driver.applyAll({ load: false, charge: true, preAlarm: false });
     await settle();
     expect(events).toHaveLength(1);
+    driver.stop();
+  });
+
+  it('a foreign write while our write is under way is read back and restored afterwards', async () => {
+    const remote = gx(1, 1);
+    remote.set(INVERTER, '/Mode', 4);
+    const { driver, events } = setup(remote);
+    await driver.readBack();
+    // Hold our write to the inverter until someone else has written it too.
+    const setValue = remote.setValue.bind(remote);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    remote.setValue = async (service, path, value) => {
+      if (service === INVERTER) await gate;
+      return setValue(service, path, value);
+    };
+    const applied = driver.applyAll({ load: true, charge: true, preAlarm: false });
+    await settle();
+    remote.set(INVERTER, '/Mode', 1); // someone else, while ours waits
+    release();
+    await applied;
+    // Ours landed last here; the signals cannot tell, so the driver read it back: no event.
+    await settle();
+    await driver.idle();
+    expect(remote.peek(INVERTER, '/Mode')).toBe(3);
+    expect(events).toEqual([]);
+    driver.stop();
+  });
+
+  it('a foreign write landing just after ours, before our reply, is restored', async () => {
+    const remote = gx(1, 1);
+    remote.set(INVERTER, '/Mode', 4);
+    const { driver, events } = setup(remote);
+    await driver.readBack();
+    const setValue = remote.setValue.bind(remote);
+    let once = true;
+    remote.setValue = async (service, path, value) => {
+      const ok = await setValue(service, path, value);
+      if (service === INVERTER && once) {
+        once = false;
+        remote.set(INVERTER, '/Mode', 1); // signalled while our write is still "running"
+      }
+      return ok;
+    };
+    await driver.applyAll({ load: true, charge: true, preAlarm: false });
+    await settle();
+    await settle();
+    await driver.idle();
+    expect(remote.peek(INVERTER, '/Mode')).toBe(3);
+    expect(events).toEqual([expect.objectContaining({ what: 'overridden', from: '1', to: true })]);
     driver.stop();
   });
 

@@ -1,6 +1,6 @@
 import { OUTPUT_NAMES, type OutputName, type Outputs } from '../../src/core/types';
 import type { Clock, TimerHandle } from '../clock';
-import type { Target, TargetResult } from './types';
+import type { Target, TargetReading, TargetResult } from './types';
 
 export const SAFE_OUTPUTS: Readonly<Outputs> = { load: false, charge: false, preAlarm: false };
 
@@ -149,7 +149,7 @@ export class OutputDriver {
       this.slots.map(async (s) => {
         let level: boolean | null = null;
         try {
-          level = (await s.target.read?.()) ?? null;
+          level = (await s.target.read?.())?.on ?? null;
         } catch {
           level = null;
         }
@@ -287,13 +287,14 @@ export class OutputDriver {
   }
 
   private async verify(slot: Slot): Promise<void> {
-    let level: boolean | null = null;
+    let reading: TargetReading | null = null;
     try {
-      level = (await slot.target.read?.()) ?? null;
+      reading = (await slot.target.read?.()) ?? null;
     } catch {
       return;
     }
-    if (level !== null && slot.running === null) this.observed(slot, level, String(level));
+    if (reading === null || slot.running !== null) return;
+    this.observed(slot, reading.on, reading.raw);
   }
 
   /**

@@ -4,6 +4,7 @@ import {
   OK,
   type Target,
   type TargetObserver,
+  type TargetReading,
   type TargetResult,
   type TargetResultListener,
 } from './types';
@@ -117,12 +118,14 @@ export class RelayTarget implements Target {
     this.observers.push(listener);
   }
 
-  async read(): Promise<boolean | null> {
-    const level = this.levelOf(await this.remote.getValue(SYSTEM_SERVICE, this.paths.state));
+  async read(): Promise<TargetReading | null> {
+    const v = await this.remote.getValue(SYSTEM_SERVICE, this.paths.state);
+    if (v === undefined) return null;
+    const level = this.levelOf(v);
     // Read back at start-up and left as it is: that level is the one we keep (and report
     // on when the function changes) until a drive says otherwise.
     if (this.wanted === null && level !== null) this.wanted = level;
-    return level;
+    return { on: level, raw: String(v) };
   }
 
   private levelOf(v: VeValue | undefined): boolean | null {

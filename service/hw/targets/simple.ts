@@ -10,7 +10,13 @@ import type {
 import type { RemoteValues, VeValue } from '../../src/venus/api';
 import type { Clock, TimerHandle } from '../clock';
 import { SYSTEM_SERVICE } from './relay';
-import { OK, type Target, type TargetObserver, type TargetResult } from './types';
+import {
+  OK,
+  type Target,
+  type TargetObserver,
+  type TargetReading,
+  type TargetResult,
+} from './types';
 
 /** A raw value as text, for events ("-" when invalid or absent). */
 export function rawText(v: VeValue | undefined): string {
@@ -47,8 +53,9 @@ abstract class SetValueTarget implements Target {
     return this.lastProblem;
   }
 
-  async read(): Promise<boolean | null> {
-    return this.levelOf(await this.remote.getValue(this.service, this.path));
+  async read(): Promise<TargetReading | null> {
+    const v = await this.remote.getValue(this.service, this.path);
+    return v === undefined ? null : { on: this.levelOf(v), raw: rawText(v) };
   }
 
   observe(listener: TargetObserver): void {
@@ -166,8 +173,9 @@ export class GpioTarget implements Target {
     this.path = isAbsolute(config.path) ? config.path : join(gpioRoot, config.path);
   }
 
-  read(): Promise<boolean | null> {
-    return Promise.resolve(this.levelOf(this.readRaw()));
+  read(): Promise<TargetReading | null> {
+    const raw = this.readRaw();
+    return Promise.resolve(raw === null ? null : { on: this.levelOf(raw), raw });
   }
 
   observe(listener: TargetObserver): void {
@@ -256,8 +264,10 @@ export class DvccTarget implements Target {
     this.level = held === null ? null : held !== config.invert;
   }
 
-  read(): Promise<boolean | null> {
-    return Promise.resolve(this.level === null ? null : this.level !== this.config.invert);
+  read(): Promise<TargetReading | null> {
+    if (this.level === null) return Promise.resolve(null);
+    const on = this.level !== this.config.invert;
+    return Promise.resolve({ on, raw: this.level ? 'allowed' : 'not allowed' });
   }
 
   /** The wanted level after invert; null until first driven. */

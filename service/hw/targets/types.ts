@@ -34,10 +34,11 @@ export interface Target {
   /** Results the target produced by itself, outside apply(). */
   onResult?(listener: TargetResultListener): void;
   /**
-   * The level the target has now (after invert): true/false, or null when it cannot be
-   * read or holds neither level. Used at start-up so only differences are written.
+   * What the target has now: the logical level (after invert; null when it holds neither
+   * level) and the raw value, or null when it cannot be read. Used at start-up so only
+   * differences are written, and to check a target after a write raced with another writer.
    */
-  read?(): Promise<boolean | null>;
+  read?(): Promise<TargetReading | null>;
   /**
    * Follow the target's level (from start() to stop()): signals where the target has them,
    * a slow check of the file otherwise. Called with the logical level seen (null: neither
@@ -47,3 +48,8 @@ export interface Target {
 }
 
 export type TargetObserver = (on: boolean | null, raw: string) => void;
+
+export interface TargetReading {
+  on: boolean | null;
+  raw: string;
+}

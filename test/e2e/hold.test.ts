@@ -4,13 +4,15 @@
  * - `kill -9` + start and SIGTERM + start with healthy lines: zero "off" samples, sampled
  *   every ≤ 5 ms, on the relays, gpio targets, a /Mode device target and the DVCC paths;
  * - a restart while ATD was released during the downtime: the normal UV rules (rule 9);
- * - a start whose lines cannot be read: safe within the start-up hold;
+ * - a start whose lines cannot be read (file missing; a source that hangs): the outputs held
+ *   while unread, safe (FAULT) within the 3 s start-up hold;
  * - an outside write to our relay (/Relay/N/State, /SwitchableOutput/N/State): restored
  *   within 1 s, an event, the InternalFailure warning after repeated overrides;
  * - a relay function changed and given back: two events in `smallbms events`;
  * - the relays we own are hidden from the Switches pane, and shown again when the config
  *   stops using them.
  */
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ensureBundle } from '../../scripts/bundle.js';
@@ -210,7 +212,7 @@ describe('restarts with healthy lines', () => {
     await waitValue(run, '/Bms/State', (v) => v === 1, 'NORMAL after ATD is back');
   });
 
-  test('a start whose lines cannot be read: safe within the start-up hold', async () => {
+  test('a start whose line file is missing: safe (FAULT) within the start-up hold', async () => {
     const run = r!;
     await run.stop();
     const input = path.join(run.gx.board.root, 'digital_input_2', 'value');
@@ -231,6 +233,65 @@ describe('restarts with healthy lines', () => {
     expect(await run.value('/Alarms/BmsCable')).toBe(2);
     fs.writeFileSync(input, '0\n');
     await waitValue(run, '/Bms/State', (v) => v === 1, 'NORMAL once readable');
+  });
+
+  test('a line source that hangs: outputs held for the 3 s start-up hold, then safe (FAULT)', async () => {
+    const run = r!;
+    await run.stop();
+    // A service that owns its name but answers nothing (stopped with SIGSTOP): its line
+    // stays unread (the monitor's calls wait 5 s), longer than the start-up hold.
+    const hung = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require('dbus-next').sessionBus({ busAddress: process.argv[1] })` +
+          `.requestName('com.victronenergy.battery.hung', 0).then(() => console.log('owned'))`,
+        run.gx.address!,
+      ],
+      { cwd: path.resolve(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise<void>((resolve) => hung.stdout.on('data', () => resolve()));
+      hung.kill('SIGSTOP');
+      const configText = fs.readFileSync(run.gx.configFile, 'utf8');
+      const config = JSON.parse(configText) as { lines: Record<string, unknown> };
+      config.lines.chargeAllowed = {
+        source: {
+          type: 'dbus',
+          service: 'com.victronenergy.battery.hung',
+          path: '/Io/AllowToCharge',
+          op: '==',
+          value: 1,
+          staleTimeoutS: 0,
+        },
+      };
+      fs.writeFileSync(run.gx.configFile, JSON.stringify(config));
+      const started = Date.now();
+      run.proc = run.gx.spawnService(ensureBundle(), []);
+      let offAt = 0;
+      while (Date.now() - started < 6000 && offAt === 0) {
+        if (run.gx.board.readRelay(2) !== 1) offAt = Date.now() - started;
+        await sleep(5);
+      }
+      process.stdout.write(`hung line source: charge relay held for ${offAt} ms after spawn\n`);
+      // Held (still on) while the line was unread, off once the hold ran out.
+      expect(offAt).toBeGreaterThanOrEqual(3000);
+      expect(offAt).toBeLessThan(3000 + 1500);
+      expect(run.gx.board.readRelay(1)).toBe(0); // FAULT: loads off too
+      await waitValue(run, '/Bms/State', (v) => v === 6, 'FAULT');
+      const fault = readEvents(run.gx)
+        .filter((e) => e.kind === 'state' && e.to === 'FAULT')
+        .at(-1);
+      expect(fault?.reason).toBe(
+        'line chargeAllowed unhealthy (no first reading within the 3 s start-up hold)',
+      );
+      await run.stop();
+      fs.writeFileSync(run.gx.configFile, configText);
+    } finally {
+      hung.kill('SIGKILL');
+    }
+    await run.restart();
+    await waitValue(run, '/Bms/State', (v) => v === 1, 'NORMAL with the gpio line again');
   });
 });
 

@@ -36,12 +36,7 @@ import { Controller } from './controller';
 import { loadControls, saveControls, type Controls } from './controls';
 import { DbusFace } from './dbus-face';
 import { Measurements } from './measurements';
-
-/** Overrides of our targets that raise /Alarms/InternalFailure to a warning. */
-const OVERRIDE_COUNT = 3;
-const OVERRIDE_WINDOW_MS = 60_000;
-/** ... until this long has passed without one. */
-const OVERRIDE_QUIET_MS = 10 * 60_000;
+import { OverrideCounter } from './overrides';
 
 /** Logged once, when the engine has first decided (the start-up bench waits for it). */
 export const START_LOG = 'protecting: outputs decided from the lines';
@@ -89,8 +84,8 @@ export class App {
   private readBack = false;
   private pendingOutputs: Outputs | null = null;
   private decided = false;
-  /** Monotonic times of recent overrides of our targets (InternalFailure warning). */
-  private overrides: number[] = [];
+  /** Outside writes to our targets (the InternalFailure warning). */
+  private readonly overrides = new OverrideCounter();
   private overrideTimer: ReturnType<Clock['setTimeout']> | null = null;
   private unwatchUi: (() => void) | null = null;
 
@@ -375,30 +370,25 @@ export class App {
       },
     ]);
     if (e.what === 'overridden') {
-      this.overrides = [...this.overrides.filter((t) => now - t < OVERRIDE_WINDOW_MS), now];
+      this.overrides.record(now);
       // Re-publish when the quiet period has passed, so the warning clears by itself.
       if (this.overrideTimer !== null) this.o.clock.clearTimeout(this.overrideTimer);
-      this.overrideTimer = this.o.clock.setTimeout(() => {
-        this.overrideTimer = null;
-        this.publish();
-      }, OVERRIDE_QUIET_MS);
+      const at = this.overrides.clearsAt();
+      this.overrideTimer =
+        at === null
+          ? null
+          : this.o.clock.setTimeout(() => {
+              this.overrideTimer = null;
+              this.publish();
+            }, at - now);
     }
     this.publish();
   }
 
-  /**
-   * 2 while a target cannot be driven; 1 (warning) once our targets were overridden
-   * OVERRIDE_COUNT times within OVERRIDE_WINDOW_MS, until OVERRIDE_QUIET_MS without one.
-   */
+  /** 2 while a target cannot be driven; 1 (warning) while our targets keep being overridden. */
   private internalFailure(): number {
     if (this.driver.problems().length > 0) return 2;
-    const now = this.o.clock.now();
-    const n = this.overrides.length;
-    if (n === 0 || now - this.overrides[n - 1] >= OVERRIDE_QUIET_MS) return 0;
-    for (let i = OVERRIDE_COUNT - 1; i < n; i++) {
-      if (this.overrides[i] - this.overrides[i - OVERRIDE_COUNT + 1] < OVERRIDE_WINDOW_MS) return 1;
-    }
-    return 0;
+    return this.overrides.level(this.o.clock.now());
   }
 
   private publish(): void {

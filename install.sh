@@ -985,6 +985,29 @@ $lines
 EOF
 }
 
+# The service hides the GX relays it owns from gui-v2's Switches pane (ShowUIControl = 0)
+# and writes down the value each had before in $HISTORY_DIR/relay-ui ("index value" lines).
+# Put them back, through systemcalc (which stores the setting; it does not follow a setting
+# changed behind its back), or through the setting when systemcalc does not answer.
+restore_relay_ui() {
+	f=$HISTORY_DIR/relay-ui
+	[ -f "$f" ] || return 0
+	while read -r i before; do
+		case "$i$before" in '' | *[!0-9-]*) continue ;; esac
+		p=/SwitchableOutput/$i/Settings/ShowUIControl
+		if [ "$DRY_RUN" = 1 ]; then
+			printf '  [dry-run] dbus -y com.victronenergy.system %s SetValue %s\n' "$p" "$before"
+		elif dbus -y com.victronenergy.system "$p" SetValue "$before" </dev/null >/dev/null 2>&1; then
+			printf '  + dbus -y com.victronenergy.system %s SetValue %s\n' "$p" "$before"
+		elif ! dbus_set "/Settings/Relay/$i/ShowUIControl" "$before"; then
+			warn "could not show relay $((i + 1)) in the Switches pane again (ShowUIControl = $before)"
+			continue
+		fi
+		say "Relay $((i + 1)) shown in the Switches pane again (ShowUIControl = $before)."
+	done <"$f"
+	act rm -f "$f"
+}
+
 remove_boot_hook() {
 	[ -f "$RC_LOCAL" ] && has_boot_block || return 0
 	rest=$(strip_block "$RC_LOCAL" | grep -v '^#!/bin/sh$' | grep -v '^[[:space:]]*$')
@@ -1062,6 +1085,7 @@ do_uninstall() {
 	# before the app directory goes: it holds the backup of the stock PageSettings.qml
 	uninstall_gui_v1
 	restore_settings
+	restore_relay_ui
 	remove_boot_hook
 	if [ -L "$ENABLED_LINK" ]; then act rm -f "$ENABLED_LINK"; fi
 	# the example config we wrote and nobody edited is ours: remove it

@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startEmbeddedBroker } from '../service/src/demo/broker';
 import { BenchGx, batteryTicker, type InputMethod } from './sim';
+import { restartBench } from './restart';
 import { deferred, procSample, round, sleep, stats, withTimeout, type Stats } from './lib';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -305,7 +306,7 @@ async function startup(
       let safeAt = 0;
       const end = performance.now() + 20000;
       while (performance.now() < end && (safeAt === 0 || b.nameOwnerAt === 0)) {
-        if (safeAt === 0 && b.log().includes('outputs in the safe state'))
+        if (safeAt === 0 && b.log().includes('protecting: outputs decided from the lines'))
           safeAt = performance.now();
         await sleep(2);
       }
@@ -564,6 +565,8 @@ export async function main(argv: string[]): Promise<number> {
     if (di) target('steady CPU, digitalinput (% of one core)', 0.5, di.cpuPctOfCore, ' %');
   }
 
+  if (want('restart'))
+    results.restart = await restartBench({ quick, script: scripts.bundled, row, target });
   results.targets = targets;
   results.durationS = Math.round((Date.now() - started) / 1000);
   results.loadavgAtEnd = os.loadavg().map((l) => round(l, 2));

@@ -96,6 +96,7 @@ export const paramsArb: fc.Arbitrary<EngineParams> = fc.record({
   chargeDetectHoldS: fc.integer({ min: 0, max: 120 }),
   minOffTimeS: fc.integer({ min: 0, max: 120 }),
   preAlarmAfterDisconnect: fc.boolean(),
+  startupHoldS: fc.constantFrom(0, 3),
 });
 
 function linesRecord(roles: LineRole[], calm: boolean): Record<string, fc.Arbitrary<LineStatus>> {

@@ -38,6 +38,28 @@ describe('engine properties (random histories)', () => {
     );
   });
 
+  test('(start) no output change before every line is read or the start-up hold expires', () => {
+    fc.assert(
+      fc.property(historyArb, (h) => {
+        const trace = replay(h, { dense: true });
+        const holdEnd = trace[0].now + h.params.startupHoldS * 1000;
+        for (const { now, prev, input, result } of trace) {
+          const unread = Object.values(input.lines).some((s) => s === 'unknown');
+          // Held exactly while STARTING, and STARTING only while a line is unread and the
+          // hold runs (remote off and a broken required line decide earlier: all off).
+          expect(result.held).toBe(result.state === 'STARTING');
+          if (result.held) {
+            expect(unread && now < holdEnd).toBe(true);
+            expect(result.events.filter((e) => e.kind === 'output')).toEqual([]);
+            expect(result.outputs).toEqual(prev.outputs);
+          }
+          if (!unread || now >= holdEnd) expect(result.held).toBe(false);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
   test('(b) remote off ⇒ load and charge off', () => {
     fc.assert(
       fc.property(historyArb, (h) => {
@@ -131,12 +153,15 @@ describe('engine properties (random histories)', () => {
   test('the pre-alarm output follows the outputs table in every state', () => {
     fc.assert(
       fc.property(historyArb, (h) => {
-        for (const { result } of replay(h)) {
+        for (const { prev, result } of replay(h)) {
           const { state, outputs } = result;
-          if (state === 'PRE_ALARM' || state === 'FAULT') expect(outputs.preAlarm).toBe(true);
-          if (state === 'NORMAL' || state === 'STARTING' || state === 'REMOTE_OFF') {
-            expect(outputs.preAlarm).toBe(false);
+          // STARTING: held, the outputs stay as they were (checked in "(start)").
+          if (state === 'STARTING') {
+            expect(outputs).toEqual(prev.outputs);
+            continue;
           }
+          if (state === 'PRE_ALARM' || state === 'FAULT') expect(outputs.preAlarm).toBe(true);
+          if (state === 'NORMAL' || state === 'REMOTE_OFF') expect(outputs.preAlarm).toBe(false);
           if (state === 'LOADS_OFF_UV' || state === 'LOADS_OFF_SOC') {
             expect(outputs.load).toBe(false);
             expect(outputs.preAlarm).toBe(h.params.preAlarmAfterDisconnect);

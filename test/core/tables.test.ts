@@ -36,6 +36,57 @@ describe('priorities: REMOTE_OFF > FAULT > LOADS_OFF_UV > LOADS_OFF_SOC > PRE_AL
     expect(s.eventsOf('state', 'state')[0]?.reason).toBe('every wired line read');
   });
 
+  test('STARTING holds the outputs (nothing written) and no output event until decided', () => {
+    const h = new Harness({ input: { lines: { dischargeAllowed: 'unknown' } } });
+    expect(h.last.held).toBe(true);
+    expect(h.last.nextDeadline).toBe(T0 + 3000);
+    h.advance(2999);
+    expect(h.state).toBe('STARTING');
+    expect(h.last.held).toBe(true);
+    expect(h.events.filter((e) => e.kind === 'output')).toEqual([]);
+    h.set({ lines: { dischargeAllowed: 'asserted' } });
+    expect(h.state).toBe('NORMAL');
+    expect(h.last.held).toBe(false);
+    expect(h.last.nextDeadline).toBeNull();
+  });
+
+  test('the start-up hold: a required line unread after 3 s is unhealthy (FAULT, safe)', () => {
+    const h = new Harness({ input: { lines: { chargeAllowed: 'unknown' } } });
+    h.advance(3000);
+    expect(h.state).toBe('FAULT');
+    expect(h.last.held).toBe(false);
+    expect(h.outputs).toEqual({ load: false, charge: false, preAlarm: true });
+    expect(h.alarms.bmsCable).toBe(2);
+    expect(h.eventsOf('state', 'state').pop()?.reason).toBe(
+      'line chargeAllowed unhealthy (no first reading within the 3 s start-up hold)',
+    );
+    // The first reading, late, takes it out of FAULT by the normal rules.
+    h.set({ lines: { chargeAllowed: 'asserted' } });
+    expect(h.state).toBe('NORMAL');
+    // Later, a line going back to unknown is unhealthy at once: the hold is over for good.
+    h.set({ lines: { dischargeAllowed: 'unknown' } });
+    expect(h.state).toBe('FAULT');
+    expect(h.eventsOf('state', 'state').pop()?.reason).toMatch(/dischargeAllowed unhealthy/);
+  });
+
+  test('the start-up hold: an optional line unread after 3 s blocks what it guards only', () => {
+    const h = new Harness({ input: { lines: { highTemperature: 'unknown' } } });
+    h.advance(3000);
+    expect(h.state).toBe('NORMAL');
+    expect(h.outputs).toEqual({ load: true, charge: false, preAlarm: false });
+    expect(h.alarms.bmsCable).toBe(2);
+  });
+
+  test('a restart with ATD released during the downtime: loads off at once by levels (rule 9)', () => {
+    const h = new Harness({
+      input: { lines: { dischargeAllowed: 'unknown' } },
+      restored: { socLatched: false, loadOffAt: null, chargeOffAt: null },
+    });
+    h.set({ lines: { dischargeAllowed: 'released' } });
+    expect(h.state).toBe('LOADS_OFF_UV');
+    expect(h.outputs).toEqual({ load: false, charge: true, preAlarm: false });
+  });
+
   test('an unhealthy optional line blocks only charging and raises the cable alarm, no FAULT', () => {
     const h = new Harness({
       input: { lines: { cellOverVoltage: 'unhealthy', preAlarm: 'unhealthy' } },
@@ -172,7 +223,8 @@ describe('engine API', () => {
   test('events carry t = now, the lines, and from/to; nothing happens without a change', () => {
     const res = step(initialMemory(), defaultInput(), T0, new Harness().params);
     const load = res.events.find((e) => e.name === 'load');
-    expect(load).toMatchObject({ t: T0, kind: 'output', from: false, to: true });
+    // Leaving STARTING the outputs were held: the level before is not known (from null).
+    expect(load).toMatchObject({ t: T0, kind: 'output', from: null, to: true });
     expect(load?.lines).toEqual(defaultInput().lines);
     expect(res.events[0]).toMatchObject({ kind: 'state', from: 'STARTING', to: 'NORMAL' });
     const again = step(res.memory, defaultInput(), T0 + 99_999, new Harness().params);

@@ -150,7 +150,7 @@ test('/CustomName written over D-Bus is persisted in localsettings and survives 
 
 test('dry run survives a restart', async () => {
   expect(await r.setValue('/Bms/DryRun', 1)).toBe(0);
-  // In dry run not even the start-up safe state is driven: the relays stay as they were.
+  // In dry run nothing is driven, at a start either: the relays stay as they were.
   const seen = new Set<string>();
   const sample = (): void => {
     seen.add(JSON.stringify([r.gx.board.readRelay(1), r.gx.board.readRelay(2)]));

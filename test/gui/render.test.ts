@@ -45,6 +45,14 @@ describeWithQt([QML])('device and settings pages, rendered', () => {
     for (const led of r.leds) expect(led).toEqual({ color: GREEN, opacity: 1 });
   });
 
+  it('a target event (relay overridden and restored) shows as the last event, in full', () => {
+    const r = render('Device.qml', 'relay-overridden');
+    expect(valueAfter(r.texts, 'State')).toBe('Normal');
+    expect(r.texts).toContain(
+      '2026-11-29T03:12:04.118Z target load: relay 1 (com.victronenergy.system /Relay/0/State) 0 → on: set to 0 by someone else while load is on: restored',
+    );
+  });
+
   it('pre-alarm: red blinking state, live countdown "28 s", warning alarm', () => {
     const r = render('Device.qml', 'pre-alarm');
     expect(valueAfter(r.texts, 'State')).toBe('Pre-alarm');

@@ -23,11 +23,13 @@ describe('relay paths', () => {
       state: '/Relay/0/State',
       fn: '/Settings/Relay/Function',
       initialState: '/Settings/Relay/0/InitialState',
+      showUiControl: '/Settings/Relay/0/ShowUIControl',
     });
     expect(relayPaths(2)).toEqual({
       state: '/Relay/1/State',
       fn: '/Settings/Relay/1/Function',
       initialState: '/Settings/Relay/1/InitialState',
+      showUiControl: '/Settings/Relay/1/ShowUIControl',
     });
   });
 });

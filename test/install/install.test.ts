@@ -379,6 +379,23 @@ describe('relays and inputs', () => {
     expect(readSettings(g)).toEqual(before);
   });
 
+  test('uninstall shows the relays the service hid from the Switches pane again', () => {
+    const g = gx();
+    writeConfig(g, userConfig);
+    expect(run(g, []).code).toBe(0);
+    // What the service writes when it hides relays 1 and 2 (ShowUIControl was 1 and 1).
+    fs.writeFileSync(p(g, 'data/dbus-smallbms/relay-ui'), '0 1\n1 1\n');
+    const r = run(g, ['--uninstall']);
+    expect(r.code).toBe(0);
+    const set = calls(g).filter((c) => c.includes('ShowUIControl'));
+    expect(set).toEqual([
+      'dbus com.victronenergy.system /SwitchableOutput/0/Settings/ShowUIControl SetValue 1',
+      'dbus com.victronenergy.system /SwitchableOutput/1/Settings/ShowUIControl SetValue 1',
+    ]);
+    expect(r.out).toContain('Relay 2 shown in the Switches pane again (ShowUIControl = 1).');
+    expect(fs.existsSync(p(g, 'data/dbus-smallbms/relay-ui'))).toBe(false);
+  });
+
   test('uninstall leaves a setting the user changed since install', () => {
     const g = gx();
     writeConfig(g, userConfig);

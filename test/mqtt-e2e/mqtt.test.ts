@@ -8,7 +8,7 @@
  * runs last.
  */
 import type { MqttClient } from 'mqtt';
-import { shutdown, startService, waitValue, type Running } from '../e2e/harness';
+import { setRemote, shutdown, startService, waitValue, type Running } from '../e2e/harness';
 import {
   client,
   closeClient,
@@ -191,6 +191,29 @@ test('state and availability are retained; a line change gives a new state and a
   await waitState(live, (x) => x.outputs.charge, 'charge back on', sinceDrop);
   await waitFor(() => events().some(chargeEvent(true)), 3000, 'event: charge on');
   await backToNormal();
+});
+
+test('someone else switching our relay is an event on MQTT too (and it is restored)', async () => {
+  const live = await subscriber(T.event);
+  expect(await setRemote(r.bus!, 'com.victronenergy.system', '/SwitchableOutput/1/State', 0)).toBe(
+    0,
+  );
+  await waitFor(
+    () => live.some((m) => (JSON.parse(m.payload) as { kind: string }).kind === 'target'),
+    3000,
+    'target event',
+  );
+  const e = live
+    .map((m) => JSON.parse(m.payload) as Record<string, unknown>)
+    .find((x) => x.kind === 'target');
+  expect(e).toMatchObject({
+    name: expect.stringMatching(/^charge: relay 2 /),
+    from: '0',
+    to: true,
+    reason: 'set to 0 by someone else while charge is on: restored',
+    seq: expect.any(Number),
+  });
+  await waitRelays(1, 1, 1000);
 });
 
 test('commands: off → REMOTE_OFF, on → back; bad commands refused, nothing changes', async () => {

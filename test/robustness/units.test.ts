@@ -174,7 +174,7 @@ test('a simulated week: random flapping, SoC drift, restarts; invariants hold th
     } else if (what < 0.97) {
       input.softwareRemoteOn = rand() < 0.8;
     } else {
-      // A restart: only the persisted part survives; outputs start from the safe state.
+      // A restart: only the persisted part survives; the engine counts the outputs as off.
       memory = initialMemory(persistedPart(memory));
       last = { ...last, outputs: { load: false, charge: false, preAlarm: false } };
       restarts++;

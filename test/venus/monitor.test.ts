@@ -102,7 +102,7 @@ describe('ServiceMonitor', () => {
     expect(updates[0]).toEqual({ value: 42, present: true });
   });
 
-  test('setValue through systemcalc: a manual relay switches and its gpio file follows; an alarm relay refuses', async () => {
+  test('setValue through systemcalc: a relay switches and its gpio file follows; a disabled relay refuses', async () => {
     const gpioRoot = mkdtempSync(join(tmpdir(), 'smallbms-gpio-'));
     await started(new LocalSettingsStandIn({ address: bus.address() }));
     const sys = await started(new SystemcalcStandIn({ address: bus.address(), gpioRoot }));
@@ -110,8 +110,20 @@ describe('ServiceMonitor', () => {
     const m = await monitor();
     expect(await m.setValue('com.victronenergy.system', '/Relay/1/State', 1)).toBe(true);
     expect(readFileSync(join(gpioRoot, 'relay_2', 'value'), 'utf8').trim()).toBe('1');
+    // relaystate.py refuses writes only to a disabled relay (function -1), not by function.
+    expect(await m.setValue('com.victronenergy.settings', '/Settings/Relay/Function', -1)).toBe(
+      true,
+    );
+    await until(() => sys.relayFunction(0) === -1, 'relay 1 disabled');
     expect(await m.setValue('com.victronenergy.system', '/Relay/0/State', 1)).toBe(false);
     expect(readFileSync(join(gpioRoot, 'relay_1', 'value'), 'utf8').trim()).toBe('0');
+    expect(await m.setValue('com.victronenergy.settings', '/Settings/Relay/Function', 0)).toBe(
+      true,
+    );
+    await until(() => sys.relayFunction(0) === 0, 'relay 1 alarm');
+    expect(await m.setValue('com.victronenergy.system', '/SwitchableOutput/0/State', 1)).toBe(true);
+    expect(readFileSync(join(gpioRoot, 'relay_1', 'value'), 'utf8').trim()).toBe('1');
+    expect(sys.relayState(0)).toBe(1);
     expect(await m.setValue('com.victronenergy.system', '/Buzzer/State', 1)).toBe(true);
     expect(await m.setValue('com.victronenergy.system', '/Buzzer/State', 2)).toBe(false);
   });

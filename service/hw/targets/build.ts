@@ -1,6 +1,7 @@
 import { OUTPUT_NAMES, type OutputName } from '../../src/core/types';
 import type { OutputTarget, SmallBmsConfig } from '../../src/config/types';
 import type { RemoteValues } from '../../src/venus/api';
+import type { Clock } from '../clock';
 import { RelayTarget } from './relay';
 import { BuzzerTarget, DeviceTarget, DvccTarget, GpioTarget, SwitchTarget } from './simple';
 import type { Target } from './types';
@@ -16,9 +17,18 @@ export interface BuiltTargets {
  * Targets for every output of the config. With boot policy "safe", each relay keeps its
  * InitialState at "not allowed" / "pre-alarm off", so a GX reboot starts safe.
  */
+export interface BuildOptions {
+  /** Follow gpio targets on this clock (a file has no change signal). */
+  clock?: Clock;
+  gpioCheckMs?: number;
+  /** Logical levels the previous run left, for the DVCC targets (held until decided). */
+  held?: { load: boolean; charge: boolean; preAlarm: boolean } | null;
+}
+
 export function buildTargets(
   config: Pick<SmallBmsConfig, 'outputs' | 'gpioRoot' | 'bootPolicy'>,
   remote?: RemoteValues,
+  opts: BuildOptions = {},
 ): BuiltTargets {
   const built: BuiltTargets = {
     byOutput: { load: [], charge: [], preAlarm: [] },
@@ -50,10 +60,14 @@ export function buildTargets(
           target = new BuzzerTarget(t, needRemote(t));
           break;
         case 'gpio':
-          target = new GpioTarget(t, config.gpioRoot);
+          target = new GpioTarget(
+            t,
+            config.gpioRoot,
+            opts.clock ? { clock: opts.clock, everyMs: opts.gpioCheckMs ?? 1000 } : undefined,
+          );
           break;
         case 'dvcc': {
-          const dvcc = new DvccTarget(t);
+          const dvcc = new DvccTarget(t, opts.held?.[output] ?? null);
           built.dvcc.push({ output, target: dvcc });
           target = dvcc;
           break;

@@ -1,6 +1,6 @@
 import { OUTPUT_NAMES, type OutputName, type Outputs } from '../../src/core/types';
 import type { Clock, TimerHandle } from '../clock';
-import type { Target, TargetResult } from './types';
+import type { Target, TargetReading, TargetResult } from './types';
 
 export const SAFE_OUTPUTS: Readonly<Outputs> = { load: false, charge: false, preAlarm: false };
 
@@ -22,6 +22,24 @@ export interface OutputDriverOptions {
   retryMaxMs?: number;
   /** Every completed write (blink phases included), for the log. */
   onReport?: (report: DriveReport) => void;
+  /**
+   * A target problem began or ended, or someone else changed a target we drive (and it was
+   * restored): one event each (behaviour.md section 6, "Others may write our targets").
+   */
+  onTargetEvent?: (event: TargetEvent) => void;
+}
+
+export interface TargetEvent {
+  output: OutputName;
+  target: string;
+  /**
+   * `overridden`: someone else wrote it (from = the foreign raw value, to = our level);
+   * `refused` / `error` / `ok`: the target's status changed (from → to).
+   */
+  what: 'overridden' | 'status';
+  from: string | boolean | null;
+  to: string | boolean | null;
+  reason: string;
 }
 
 interface Slot {
@@ -36,6 +54,10 @@ interface Slot {
   running: Promise<void> | null;
   failures: number;
   retry: TimerHandle | null;
+  /** Status of the last completed drive, for the problem events; null before the first. */
+  status: TargetResult['status'] | null;
+  /** A change was seen while a write ran: read the target back once it is done. */
+  verify: boolean;
 }
 
 /**
@@ -71,10 +93,13 @@ export class OutputDriver {
           running: null,
           failures: 0,
           retry: null,
+          status: null,
+          verify: false,
         };
         target.onResult?.((on, result) => {
           if (on === slot.attempted) this.record(slot, on, result);
         });
+        target.observe?.((on, raw) => this.observed(slot, on, raw));
         this.slots.push(slot);
       }
     }
@@ -109,9 +134,33 @@ export class OutputDriver {
     return this.sync(false);
   }
 
-  /** Start-up: every target to its safe level, whatever was sent before. */
+  /** Every target to its safe level, whatever was sent before (tests, tools). */
   driveSafe(): Promise<void> {
     return this.applyAllForced(SAFE_OUTPUTS);
+  }
+
+  /**
+   * Start-up (behaviour.md section 4): read the level every readable target has now, so
+   * that the engine's first decision writes only the targets that differ. A target that
+   * cannot be read is written at the first decision (writing the level it has is harmless).
+   */
+  async readBack(): Promise<void> {
+    await Promise.all(
+      this.slots.map(async (s) => {
+        let level: boolean | null = null;
+        try {
+          level = (await s.target.read?.())?.on ?? null;
+        } catch {
+          level = null;
+        }
+        // A decision may have come first: then it is what counts.
+        if (level !== null && s.attempted === null && s.running === null) {
+          s.attempted = level;
+          s.applied = level;
+          s.status = 'ok';
+        }
+      }),
+    );
   }
 
   /** Commissioning mode on/off. Leaving it drives every target to the wanted levels. */
@@ -230,6 +279,51 @@ export class OutputDriver {
       this.record(slot, level, result);
     }
     slot.dirty = false;
+    if (slot.verify) {
+      // A change was seen during the write; the signal order cannot tell whose was last.
+      slot.verify = false;
+      void this.verify(slot);
+    }
+  }
+
+  private async verify(slot: Slot): Promise<void> {
+    let reading: TargetReading | null = null;
+    try {
+      reading = (await slot.target.read?.()) ?? null;
+    } catch {
+      return;
+    }
+    if (reading === null || slot.running !== null) return;
+    this.observed(slot, reading.on, reading.raw);
+  }
+
+  /**
+   * The target's level as seen (signal or check). Equal to what we drive: nothing to do.
+   * Different, while no write of ours is under way: someone else wrote it. Restore it,
+   * and report it (behaviour.md section 6).
+   */
+  private observed(slot: Slot, on: boolean | null, raw: string): void {
+    if (this.dry || slot.attempted === null || on === slot.attempted) return;
+    if (slot.running !== null) {
+      slot.verify = true;
+      return;
+    }
+    // Not ours to restore while it is refused (relay function taken away) or failing (the
+    // retry restores it), and only a level we confirmed counts as overridden.
+    if (slot.status !== 'ok' || slot.applied !== slot.attempted) return;
+    slot.applied = on;
+    const wanted = slot.attempted;
+    this.options.onTargetEvent?.({
+      output: slot.output,
+      target: slot.target.describe(),
+      what: 'overridden',
+      from: raw,
+      to: wanted,
+      reason: `set to ${raw} by someone else while ${slot.output} is ${wanted ? 'on' : 'off'}: restored`,
+    });
+    this.cancelRetry(slot);
+    slot.failures = 0;
+    void this.kick(slot);
   }
 
   private async safeApply(target: Target, on: boolean): Promise<TargetResult> {
@@ -242,6 +336,11 @@ export class OutputDriver {
 
   private record(slot: Slot, level: boolean, result: TargetResult): void {
     slot.lastResult = result;
+    const before = slot.status;
+    slot.status = result.status;
+    if (before !== result.status && (before !== null || result.status !== 'ok')) {
+      this.statusEvent(slot, before, level, result);
+    }
     if (result.status === 'ok') {
       slot.applied = level;
       slot.failures = 0;
@@ -253,6 +352,29 @@ export class OutputDriver {
       target: slot.target.describe(),
       on: level,
       result,
+    });
+  }
+
+  private statusEvent(
+    slot: Slot,
+    before: TargetResult['status'] | null,
+    level: boolean,
+    result: TargetResult,
+  ): void {
+    const name = slot.target.describe();
+    const driven = `driven ${level ? 'on' : 'off'}`;
+    let reason: string;
+    if (result.status === 'refused') reason = `${result.message} (taken away from this service)`;
+    else if (result.status === 'error') reason = `unreachable: ${result.message}`;
+    else if (before === 'refused') reason = `given back (function manual): ${driven}`;
+    else reason = `reachable again: ${driven}`;
+    this.options.onTargetEvent?.({
+      output: slot.output,
+      target: name,
+      what: 'status',
+      from: before,
+      to: result.status,
+      reason,
     });
   }
 

@@ -1,6 +1,13 @@
 import type { RelayTarget as RelayTargetConfig } from '../../src/config/types';
-import type { RemoteValues, ValueUpdate } from '../../src/venus/api';
-import { OK, type Target, type TargetResult, type TargetResultListener } from './types';
+import type { RemoteValues, ValueUpdate, VeValue } from '../../src/venus/api';
+import {
+  OK,
+  type Target,
+  type TargetObserver,
+  type TargetReading,
+  type TargetResult,
+  type TargetResultListener,
+} from './types';
 
 export const SYSTEM_SERVICE = 'com.victronenergy.system';
 export const SETTINGS_SERVICE = 'com.victronenergy.settings';
@@ -19,10 +26,17 @@ const FUNCTION_NAMES: Record<number, string> = {
 };
 
 /** Paths of GX relay N (1-based, as printed on the device). */
-export function relayPaths(relay: number): { state: string; fn: string; initialState: string } {
+export function relayPaths(relay: number): {
+  state: string;
+  fn: string;
+  initialState: string;
+  showUiControl: string;
+} {
   const i = relay - 1;
   return {
     state: `/Relay/${i}/State`,
+    // relaystate.py (v2.256): numbered for every relay, 0 included; default 1 (shown).
+    showUiControl: `/Settings/Relay/${i}/ShowUIControl`,
     // venus-platform keeps the first relay's function at the unnumbered path.
     fn: i === 0 ? '/Settings/Relay/Function' : `/Settings/Relay/${i}/Function`,
     // dbus-systemcalc-py delegates/relaystate.py: numbered for every relay, 0 included.
@@ -54,6 +68,8 @@ export class RelayTarget implements Target {
   private fn: number | undefined;
   private fnKnown = false;
   private unwatch: (() => void) | null = null;
+  private unwatchState: (() => void) | null = null;
+  private readonly observers: TargetObserver[] = [];
   private wanted: boolean | null = null;
   private lastProblem: string | null = null;
   private readonly listeners: TargetResultListener[] = [];
@@ -81,11 +97,40 @@ export class RelayTarget implements Target {
   start(): void {
     if (this.unwatch !== null) return;
     this.unwatch = this.remote.watch(SETTINGS_SERVICE, this.paths.fn, (u) => this.onFunction(u));
+    if (this.observers.length === 0) return;
+    this.unwatchState = this.remote.watch(SYSTEM_SERVICE, this.paths.state, (u) => {
+      // Only a relay we own is followed: one whose function is not manual belongs to
+      // whatever drives it now (genset, alarm, tank pump ...).
+      if (!u.present || !this.fnKnown || this.refusal() !== null) return;
+      const raw = u.value === undefined ? '-' : String(u.value);
+      for (const o of this.observers) o(this.levelOf(u.value), raw);
+    });
   }
 
   stop(): void {
     this.unwatch?.();
     this.unwatch = null;
+    this.unwatchState?.();
+    this.unwatchState = null;
+  }
+
+  observe(listener: TargetObserver): void {
+    this.observers.push(listener);
+  }
+
+  async read(): Promise<TargetReading | null> {
+    const v = await this.remote.getValue(SYSTEM_SERVICE, this.paths.state);
+    if (v === undefined) return null;
+    const level = this.levelOf(v);
+    // Read back at start-up and left as it is: that level is the one we keep (and report
+    // on when the function changes) until a drive says otherwise.
+    if (this.wanted === null && level !== null) this.wanted = level;
+    return { on: level, raw: String(v) };
+  }
+
+  private levelOf(v: VeValue | undefined): boolean | null {
+    if (v !== 0 && v !== 1) return null;
+    return (v === 1) !== this.config.invert;
   }
 
   async apply(on: boolean): Promise<TargetResult> {
@@ -95,6 +140,12 @@ export class RelayTarget implements Target {
       if (!this.fnKnown) this.setFunction(v); // a watch update may have overtaken the read
     }
     return this.drive(on);
+  }
+
+  /** Boot policy "safe": keep InitialState at the safe level (no write with "hold"). */
+  keepBootLevel(): Promise<TargetResult> {
+    if (this.options.bootLevel === undefined) return Promise.resolve(OK);
+    return this.writeInitialState(this.options.bootLevel);
   }
 
   /** Write InitialState so a GX reboot restores this logical level (systemcalc, manual only). */

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type {
   BuzzerTarget as BuzzerTargetConfig,
@@ -7,15 +7,29 @@ import type {
   GpioTarget as GpioTargetConfig,
   SwitchTarget as SwitchTargetConfig,
 } from '../../src/config/types';
-import type { RemoteValues } from '../../src/venus/api';
+import type { RemoteValues, VeValue } from '../../src/venus/api';
+import type { Clock, TimerHandle } from '../clock';
 import { SYSTEM_SERVICE } from './relay';
-import { OK, type Target, type TargetResult } from './types';
+import {
+  OK,
+  type Target,
+  type TargetObserver,
+  type TargetReading,
+  type TargetResult,
+} from './types';
+
+/** A raw value as text, for events ("-" when invalid or absent). */
+export function rawText(v: VeValue | undefined): string {
+  return v === undefined ? '-' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
 
 /** Shared shape of the targets that are one SetValue on another service. */
 abstract class SetValueTarget implements Target {
   abstract readonly type: Target['type'];
   abstract readonly blinkable: boolean;
   private lastProblem: string | null = null;
+  private readonly observers: TargetObserver[] = [];
+  private unwatch: (() => void) | null = null;
 
   constructor(
     protected readonly remote: RemoteValues,
@@ -39,8 +53,34 @@ abstract class SetValueTarget implements Target {
     return this.lastProblem;
   }
 
-  start(): void {}
-  stop(): void {}
+  async read(): Promise<TargetReading | null> {
+    const v = await this.remote.getValue(this.service, this.path);
+    return v === undefined ? null : { on: this.levelOf(v), raw: rawText(v) };
+  }
+
+  observe(listener: TargetObserver): void {
+    this.observers.push(listener);
+  }
+
+  start(): void {
+    if (this.unwatch !== null || this.observers.length === 0) return;
+    this.unwatch = this.remote.watch(this.service, this.path, (u) => {
+      if (!u.present) return; // gone: a write will say so (unreachable)
+      for (const o of this.observers) o(this.levelOf(u.value), rawText(u.value));
+    });
+  }
+
+  stop(): void {
+    this.unwatch?.();
+    this.unwatch = null;
+  }
+
+  /** The logical level a raw value means; null for neither. */
+  protected levelOf(v: VeValue | undefined): boolean | null {
+    if (v === this.valueFor(true)) return true;
+    if (v === this.valueFor(false)) return false;
+    return null;
+  }
 }
 
 /** GX IO-Extender (dbus-switch) channel: `/SwitchableOutput/<channel>/State`. */
@@ -117,12 +157,55 @@ export class GpioTarget implements Target {
   readonly blinkable = true;
   readonly path: string;
   private lastProblem: string | null = null;
+  private readonly observers: TargetObserver[] = [];
+  private timer: TimerHandle | null = null;
+  private lastRaw: string | null = null;
 
+  /**
+   * `check`: how the level is followed. A sysfs value file has no change signal, so it is
+   * read on a timer (one small sync read a second; see docs/performance.md).
+   */
   constructor(
     private readonly config: GpioTargetConfig,
     gpioRoot: string,
+    private readonly check?: { clock: Clock; everyMs: number },
   ) {
     this.path = isAbsolute(config.path) ? config.path : join(gpioRoot, config.path);
+  }
+
+  read(): Promise<TargetReading | null> {
+    const raw = this.readRaw();
+    return Promise.resolve(raw === null ? null : { on: this.levelOf(raw), raw });
+  }
+
+  observe(listener: TargetObserver): void {
+    this.observers.push(listener);
+  }
+
+  private readRaw(): string | null {
+    try {
+      return readFileSync(this.path, 'utf8').trim();
+    } catch {
+      return null;
+    }
+  }
+
+  private levelOf(raw: string | null): boolean | null {
+    if (raw !== '0' && raw !== '1') return null;
+    return (raw === '1') !== this.config.invert;
+  }
+
+  private poll(): void {
+    const check = this.check;
+    if (check === undefined) return;
+    this.timer = check.clock.setTimeout(() => {
+      const raw = this.readRaw();
+      if (raw !== null && raw !== this.lastRaw) {
+        this.lastRaw = raw;
+        for (const o of this.observers) o(this.levelOf(raw), raw);
+      }
+      this.poll();
+    }, check.everyMs);
   }
 
   apply(on: boolean): Promise<TargetResult> {
@@ -130,6 +213,7 @@ export class GpioTarget implements Target {
     try {
       // Sync, like the reads: a sysfs write does not wait on a disk.
       writeFileSync(this.path, raw);
+      this.lastRaw = raw;
       this.lastProblem = null;
       return Promise.resolve(OK);
     } catch (err) {
@@ -147,8 +231,16 @@ export class GpioTarget implements Target {
     return this.lastProblem;
   }
 
-  start(): void {}
-  stop(): void {}
+  start(): void {
+    if (this.timer !== null || this.observers.length === 0) return;
+    this.lastRaw = this.readRaw();
+    this.poll();
+  }
+
+  stop(): void {
+    if (this.timer !== null) this.check?.clock.clearTimeout(this.timer);
+    this.timer = null;
+  }
 }
 
 /**
@@ -161,7 +253,22 @@ export class DvccTarget implements Target {
   private level: boolean | null = null;
   private readonly listeners = new Set<(allowed: boolean) => void>();
 
-  constructor(private readonly config: DvccTargetConfig) {}
+  /**
+   * `held`: the level the previous run of the service left (logical output, persisted), so
+   * a restart publishes that until the engine has decided, never a blip to 0.
+   */
+  constructor(
+    private readonly config: DvccTargetConfig,
+    held: boolean | null = null,
+  ) {
+    this.level = held === null ? null : held !== config.invert;
+  }
+
+  read(): Promise<TargetReading | null> {
+    if (this.level === null) return Promise.resolve(null);
+    const on = this.level !== this.config.invert;
+    return Promise.resolve({ on, raw: this.level ? 'allowed' : 'not allowed' });
+  }
 
   /** The wanted level after invert; null until first driven. */
   get allowed(): boolean | null {

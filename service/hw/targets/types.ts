@@ -33,4 +33,23 @@ export interface Target {
   stop(): void;
   /** Results the target produced by itself, outside apply(). */
   onResult?(listener: TargetResultListener): void;
+  /**
+   * What the target has now: the logical level (after invert; null when it holds neither
+   * level) and the raw value, or null when it cannot be read. Used at start-up so only
+   * differences are written, and to check a target after a write raced with another writer.
+   */
+  read?(): Promise<TargetReading | null>;
+  /**
+   * Follow the target's level (from start() to stop()): signals where the target has them,
+   * a slow check of the file otherwise. Called with the logical level seen (null: neither
+   * level) and the raw value, on every change seen.
+   */
+  observe?(listener: TargetObserver): void;
+}
+
+export type TargetObserver = (on: boolean | null, raw: string) => void;
+
+export interface TargetReading {
+  on: boolean | null;
+  raw: string;
 }

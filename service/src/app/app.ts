@@ -1,23 +1,34 @@
 /**
- * `smallbms run`: config → hw → engine → targets, D-Bus, MQTT, history. Order of start-up:
- * every target to its safe level first, then the lines are read and the engine decides by
- * levels (rule 9). D-Bus registration and MQTT come up in the background: the protection
- * never waits for them.
+ * `smallbms run`: config → hw → engine → targets, D-Bus, MQTT, history. Order of start-up
+ * (behaviour.md section 4): the targets' current levels are read back and the lines are
+ * read; no target is written while the engine is STARTING (held); once it has decided by
+ * levels (rule 9), only the targets that differ are written. A restart of the service alone
+ * never moves an output the rules keep where it is. D-Bus registration and MQTT come up in
+ * the background: the protection never waits for them.
  */
 import * as path from 'node:path';
 import type { Logger } from 'pino';
 import { paramsFromTunables } from '../core/params';
-import { stateCode, type OutputName, type StepResult } from '../core/types';
+import {
+  stateCode,
+  type EngineEvent,
+  type OutputName,
+  type Outputs,
+  type StepResult,
+} from '../core/types';
 import type { SmallBmsConfig, TunablesConfig } from '../config/types';
 import { formatEvent, type HistoryEvent, type StatusSnapshot } from '../status';
 import { EventHistory } from '../store/history';
+import { HeldOutputsStore } from '../store/held-outputs';
 import { MemoryStore } from '../store/memory-store';
 import type { Bus } from '../venus/bus';
 import { ServiceMonitor } from '../venus/monitor';
 import type { Clock } from '../../hw/clock';
 import { LineSet } from '../../hw/lines/lineset';
 import { buildTargets, type BuiltTargets } from '../../hw/targets/build';
-import { OutputDriver } from '../../hw/targets/driver';
+import { OutputDriver, type TargetEvent } from '../../hw/targets/driver';
+import { SYSTEM_SERVICE } from '../../hw/targets/relay';
+import { hideOwnedRelays, showUiPath } from '../../hw/targets/relay-ui';
 import type { MqttBridge } from '../mqtt/bridge';
 import type * as BridgeModule from '../mqtt/bridge';
 import { batteryServiceName } from '../config/problem';
@@ -27,6 +38,10 @@ import { Controller } from './controller';
 import { loadControls, saveControls, type Controls } from './controls';
 import { DbusFace } from './dbus-face';
 import { Measurements } from './measurements';
+import { OverrideCounter } from './overrides';
+
+/** Logged once, when the engine has first decided (the start-up bench waits for it). */
+export const START_LOG = 'protecting: outputs decided from the lines';
 
 export interface AppOptions {
   config: SmallBmsConfig;
@@ -65,6 +80,17 @@ export class App {
   private readonly mqtt: MqttBridge | null;
   private lastEvent: HistoryEvent | null = null;
   private stopped = false;
+  private readonly heldStore: HeldOutputsStore;
+  /** What the previous run left (this boot), shown while STARTING holds the outputs. */
+  private readonly heldOutputs: Outputs | null;
+  /** Target levels read back: until then a decision waits (bounded) so only differences go. */
+  private readBack = false;
+  private pendingOutputs: Outputs | null = null;
+  private decided = false;
+  /** Outside writes to our targets (the InternalFailure warning). */
+  private readonly overrides = new OverrideCounter();
+  private overrideTimer: ReturnType<Clock['setTimeout']> | null = null;
+  private unwatchUi: (() => void) | null = null;
 
   constructor(private readonly o: AppOptions) {
     const { config, clock, logger, bus } = o;
@@ -83,8 +109,13 @@ export class App {
     const restored = this.memoryStore.load(clock.now());
     if (restored.warning) logger.info(restored.warning);
 
+    this.heldStore = new HeldOutputsStore(path.join(config.dataDir, 'outputs.json'));
+    this.heldOutputs = this.heldStore.load();
     this.monitor = bus ? new ServiceMonitor(bus, { log: (m) => logger.debug(m) }) : null;
-    this.targets = buildTargets(config, this.monitor ?? undefined);
+    this.targets = buildTargets(config, this.monitor ?? undefined, {
+      clock,
+      held: this.heldOutputs,
+    });
     this.driver = new OutputDriver(this.targets.byOutput, {
       clock,
       dryRun: this.controls.dryRun,
@@ -95,6 +126,7 @@ export class App {
         else logger.warn({ ...log, why: r.result.message }, 'target not driven');
         this.publish();
       },
+      onTargetEvent: (e) => this.onTargetEvent(e),
     });
     for (const { target } of this.targets.dvcc) target.onChange(() => this.publish());
     this.lines = new LineSet(config, { clock, remote: this.monitor ?? undefined });
@@ -167,16 +199,31 @@ export class App {
     });
   }
 
-  /** Safe state first, then lines, engine, D-Bus and MQTT. Resolves once protecting. */
+  /**
+   * Read the targets back and the lines, then the engine decides (nothing is written
+   * while it is STARTING), then D-Bus and MQTT. Resolves once protecting.
+   */
   async start(): Promise<void> {
     const { logger } = this.o;
     if (this.monitor) await this.monitor.start();
     this.driver.start();
-    const safe = this.driver.driveSafe();
-    // Local targets (GPIO) are written at once; D-Bus ones may wait for systemcalc: do not
-    // hold the protection back for them (the driver retries).
-    await Promise.race([safe, new Promise((r) => setTimeout(r, 1000))]);
-    logger.info({ dryRun: this.controls.dryRun }, 'outputs in the safe state');
+    // Read back while the lines are read. Bounded: a target that does not answer is
+    // written at the decision (the level it already has, in the usual case).
+    void Promise.race([this.driver.readBack(), new Promise((r) => setTimeout(r, 1000))]).then(
+      () => {
+        this.readBack = true;
+        const pending = this.pendingOutputs;
+        this.pendingOutputs = null;
+        if (pending && !this.stopped) void this.driver.applyAll(pending);
+      },
+    );
+    for (const relay of this.targets.relays) {
+      void relay.keepBootLevel().then((r) => {
+        if (r.status !== 'ok') logger.warn({ why: r.message }, 'relay InitialState not kept');
+      });
+    }
+    this.hideRelayControls();
+    logger.info({ dryRun: this.controls.dryRun }, 'outputs held until the lines are read');
     const opened = await this.history.open();
     if (opened.corruptedLines > 0) {
       logger.warn({ corrupted: opened.corruptedLines }, 'event history had corrupted lines');
@@ -199,10 +246,48 @@ export class App {
     }
   }
 
+  /**
+   * Hide the relays we own from the Switches pane (and give back the ones the config no
+   * longer uses), each time systemcalc appears: at start, or later on a GX still booting.
+   */
+  private hideRelayControls(): void {
+    const monitor = this.monitor;
+    if (!monitor) return;
+    const owned = [
+      ...new Set(
+        Object.values(this.config.outputs)
+          .flat()
+          .flatMap((t) => (t.type === 'relay' ? [t.relay - 1] : [])),
+      ),
+    ];
+    const file = path.join(this.config.dataDir, 'relay-ui');
+    let chain = Promise.resolve();
+    let present = false;
+    const run = (): void => {
+      chain = chain.then(async () => {
+        const r = await hideOwnedRelays(monitor, file, owned);
+        if (r.hidden.length + r.restored.length > 0) {
+          this.o.logger.info(
+            { hidden: r.hidden.map((i) => i + 1), restored: r.restored.map((i) => i + 1) },
+            'relay buttons in the Switches pane (ShowUIControl)',
+          );
+        }
+        for (const p of r.problems) this.o.logger.warn(p);
+      });
+    };
+    // systemcalc's name appearing (present false → true) is the moment to (re)apply.
+    this.unwatchUi = monitor.watch(SYSTEM_SERVICE, showUiPath(owned[0] ?? 0), (u) => {
+      if (u.present && !present) run();
+      present = u.present;
+    });
+  }
+
   async stop(): Promise<void> {
     if (this.stopped) return;
+    this.unwatchUi?.();
     this.stopped = true;
     this.controller.stop();
+    if (this.overrideTimer !== null) this.o.clock.clearTimeout(this.overrideTimer);
     this.lines.stop();
     this.measurements.stop();
     this.picture?.stop();
@@ -234,7 +319,8 @@ export class App {
       state: r.state,
       stateCode: stateCode(r.state),
       lines: this.lines.snapshot(),
-      outputs: r.outputs,
+      // Held: what the previous run left, not a blip to "off" (section 4).
+      outputs: r.held && this.heldOutputs ? this.heldOutputs : r.outputs,
       alarms: r.alarms,
       countdowns: r.countdowns,
       chargeDetected: r.chargeDetected,
@@ -253,19 +339,71 @@ export class App {
   }
 
   private onResult(r: StepResult, changed: boolean): void {
-    void this.driver.applyAll(r.outputs);
-    if (r.events.length > 0) {
-      const recorded = this.history.append(r.events);
-      for (const e of recorded) {
-        this.o.logger.info(
-          { kind: e.kind, name: e.name, from: e.from, to: e.to, seq: e.seq },
-          e.reason,
-        );
-        this.mqtt?.publishEvent(e);
+    // STARTING holds: no target is written until the engine has decided (section 4).
+    if (!r.held) {
+      if (!this.decided) {
+        this.decided = true;
+        this.o.logger.info({ state: r.state, outputs: r.outputs }, START_LOG);
       }
-      this.lastEvent = recorded[recorded.length - 1] ?? this.lastEvent;
+      if (this.readBack) void this.driver.applyAll(r.outputs);
+      else this.pendingOutputs = { ...r.outputs };
+      if (!this.controls.dryRun) {
+        this.heldStore.save(r.outputs, (err) =>
+          this.o.logger.error({ err: err.message }, 'outputs cannot be saved'),
+        );
+      }
     }
+    this.record(r.events);
     if (changed) this.publish();
+  }
+
+  private record(events: EngineEvent[]): void {
+    if (events.length === 0) return;
+    const recorded = this.history.append(events);
+    for (const e of recorded) {
+      this.o.logger.info(
+        { kind: e.kind, name: e.name, from: e.from, to: e.to, seq: e.seq },
+        e.reason,
+      );
+      this.mqtt?.publishEvent(e);
+    }
+    this.lastEvent = recorded[recorded.length - 1] ?? this.lastEvent;
+  }
+
+  /** A target problem or an outside write: an event like any other (section 6). */
+  private onTargetEvent(e: TargetEvent): void {
+    const now = this.o.clock.now();
+    this.record([
+      {
+        t: now,
+        kind: 'target',
+        name: `${e.output}: ${e.target}`,
+        from: e.from,
+        to: e.to,
+        reason: e.reason,
+        lines: this.lines.snapshot(),
+      },
+    ]);
+    if (e.what === 'overridden') {
+      this.overrides.record(now);
+      // Re-publish when the quiet period has passed, so the warning clears by itself.
+      if (this.overrideTimer !== null) this.o.clock.clearTimeout(this.overrideTimer);
+      const at = this.overrides.clearsAt();
+      this.overrideTimer =
+        at === null
+          ? null
+          : this.o.clock.setTimeout(() => {
+              this.overrideTimer = null;
+              this.publish();
+            }, at - now);
+    }
+    this.publish();
+  }
+
+  /** 2 while a target cannot be driven; 1 (warning) while our targets keep being overridden. */
+  private internalFailure(): number {
+    if (this.driver.problems().length > 0) return 2;
+    return this.overrides.level(this.o.clock.now());
   }
 
   private publish(): void {
@@ -276,7 +414,7 @@ export class App {
     const dvcc = this.dvccState();
     this.face.publish(s, dvcc, {
       ...this.picture?.values(),
-      '/Alarms/InternalFailure': this.driver.problems().length > 0 ? 2 : 0,
+      '/Alarms/InternalFailure': this.internalFailure(),
       '/Bms/LastEventJson': this.lastEvent ? JSON.stringify(this.lastEvent) : '',
     });
   }

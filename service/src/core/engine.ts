@@ -5,7 +5,14 @@
  * every timed transition is a deadline reported here.
  */
 import { buildEvents, type StepWhy } from './events';
-import { chargeBlockReason, computeAlarms, gateOf, preAlarmLineOn } from './lines';
+import {
+  chargeBlockReason,
+  computeAlarms,
+  gateOf,
+  preAlarmLineOn,
+  unreadAsUnhealthy,
+  unreadLines,
+} from './lines';
 import { detectCharge, floorEnabled, updateSocBands } from './soc';
 import type {
   BmsState,
@@ -17,11 +24,16 @@ import type {
   StepResult,
 } from './types';
 
-/** Start-up: outputs in the safe state until the first step has read every wired line. */
+/**
+ * Start-up: STARTING, outputs held (nothing is written) until every wired line has a first
+ * reading or the start-up hold expires. The engine counts the outputs as off meanwhile, so
+ * its first decision is by levels (rules 3 and 9), never a pre-alarm cycle.
+ */
 export function initialMemory(restored?: PersistedMemory): EngineMemory {
   return {
     state: 'STARTING',
     outputs: { load: false, charge: false, preAlarm: false },
+    startedAt: null,
     preAlarmOnSince: null,
     uvPending: false,
     uvLatched: false,
@@ -65,8 +77,15 @@ export function step(
   now: number,
   p: EngineParams,
 ): StepResult {
-  const { lines, soc } = input;
-  const gate = gateOf(input);
+  const { soc } = input;
+  // The start-up hold (section 4): once it has run, a line still without a first reading
+  // is unhealthy, so the rules apply (FAULT for a required line) instead of waiting on.
+  const startedAt = memory.startedAt ?? now;
+  const holdEnd = startedAt + p.startupHoldS * 1000;
+  const holdOver = now >= holdEnd;
+  const unread = holdOver ? unreadLines(input.lines) : [];
+  const lines = unreadAsUnhealthy(input.lines, unread);
+  const gate = gateOf({ ...input, lines }, { s: p.startupHoldS, unread });
   const loadWasOn = memory.outputs.load;
   const leadMs = p.preAlarmLeadS * 1000;
   const minOffMs = p.minOffTimeS * 1000;
@@ -168,12 +187,18 @@ export function step(
   const blockReason = gate === null ? chargeBlockReason(lines) : gate.reason;
   const chargeWanted = blockReason === null;
   const loadsOffState = state === 'LOADS_OFF_UV' || state === 'LOADS_OFF_SOC';
-  const outputs: Outputs = {
-    load: isRunning(state) && (loadWasOn || loadMinOffOk),
-    charge: chargeWanted && (memory.outputs.charge || chargeMinOffOk),
-    preAlarm:
-      state === 'PRE_ALARM' || state === 'FAULT' || (loadsOffState && p.preAlarmAfterDisconnect),
-  };
+  // STARTING holds: nothing is written, so the outputs stay what they were (section 4).
+  const outputs: Outputs =
+    state === 'STARTING'
+      ? { ...memory.outputs }
+      : {
+          load: isRunning(state) && (loadWasOn || loadMinOffOk),
+          charge: chargeWanted && (memory.outputs.charge || chargeMinOffOk),
+          preAlarm:
+            state === 'PRE_ALARM' ||
+            state === 'FAULT' ||
+            (loadsOffState && p.preAlarmAfterDisconnect),
+        };
   const loadHeld = isRunning(state) && !outputs.load;
   const chargeHeld = chargeWanted && !outputs.charge;
 
@@ -188,6 +213,7 @@ export function step(
   const next: EngineMemory = {
     state,
     outputs,
+    startedAt,
     preAlarmOnSince: outputs.preAlarm ? preAlarmSince : null,
     uvPending,
     uvLatched,
@@ -209,6 +235,8 @@ export function step(
   const loadWaits = loadHeld || (uvLatched && atdClear) || (socLatched && floorOn && socRecovered);
   if (loadFreeAt !== null && now < loadFreeAt && loadWaits) deadlines.push(loadFreeAt);
   if (chargeFreeAt !== null && chargeHeld) deadlines.push(chargeFreeAt);
+  // The hold's end turns unread lines unhealthy: a change with no input change.
+  if (!holdOver && unreadLines(input.lines).length > 0) deadlines.push(holdEnd);
 
   const notes: string[] = [];
   if (gate !== null) notes.push(gate.reason);
@@ -240,6 +268,7 @@ export function step(
   return {
     memory: next,
     state,
+    held: state === 'STARTING',
     outputs,
     alarms,
     countdowns: {

@@ -150,7 +150,9 @@ export function buildEvents(from: EngineMemory, next: EngineMemory, w: StepWhy):
   for (const name of ['load', 'charge', 'preAlarm'] as const) {
     const a = from.outputs[name];
     const b = next.outputs[name];
-    if (a !== b) push('output', name, a, b, outputReason(name, b, from, next.state, stateWhy, w));
+    // Leaving STARTING the outputs were held, not off: what was there is not known here.
+    const was = from.state === 'STARTING' ? null : a;
+    if (a !== b) push('output', name, was, b, outputReason(name, b, from, next.state, stateWhy, w));
   }
   for (const name of Object.keys(next.alarms) as AlarmName[]) {
     const a = from.alarms[name];

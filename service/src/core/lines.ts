@@ -29,7 +29,7 @@ function rolesWith(lines: LineSnapshot, roles: readonly LineRole[], status: stri
  * Decision 1: remote off wins over everything (the user asked for it), then FAULT (a
  * required line cannot be read), then STARTING (a wired line has no first reading yet).
  */
-export function gateOf(input: EngineInput): Gate | null {
+export function gateOf(input: EngineInput, hold?: { s: number; unread: LineRole[] }): Gate | null {
   const { lines } = input;
   const remoteLine = lines.remote === 'released';
   if (!input.softwareRemoteOn || remoteLine) {
@@ -40,7 +40,15 @@ export function gateOf(input: EngineInput): Gate | null {
   }
   const broken = rolesWith(lines, REQUIRED_ROLES, 'unhealthy');
   if (broken.length > 0) {
-    return { state: 'FAULT', reason: broken.map((r) => `line ${r} unhealthy`).join(', ') };
+    const why = broken.map((r) => `line ${r} unhealthy`).join(', ');
+    const unread = broken.filter((r) => hold?.unread.includes(r));
+    return {
+      state: 'FAULT',
+      reason:
+        hold !== undefined && unread.length > 0
+          ? `${why} (no first reading within the ${hold.s} s start-up hold)`
+          : why,
+    };
   }
   const unknown = rolesWith(lines, LINE_ROLES, 'unknown');
   if (unknown.length > 0) {
@@ -67,6 +75,19 @@ export function chargeBlockReason(lines: LineSnapshot): string | null {
 /** The pre-alarm line warns when asserted; unhealthy counts as a warning too (decision 2). */
 export function preAlarmLineOn(lines: LineSnapshot): boolean {
   return lines.preAlarm === 'asserted' || lines.preAlarm === 'unhealthy';
+}
+
+/** Wired lines with no first reading yet. */
+export function unreadLines(lines: LineSnapshot): LineRole[] {
+  return rolesWith(lines, LINE_ROLES, 'unknown');
+}
+
+/** After the start-up hold: every line still `unknown` counts as `unhealthy`. */
+export function unreadAsUnhealthy(lines: LineSnapshot, unread: LineRole[]): LineSnapshot {
+  if (unread.length === 0) return lines;
+  const out: LineSnapshot = { ...lines };
+  for (const r of unread) out[r] = 'unhealthy';
+  return out;
 }
 
 export function unhealthyLines(lines: LineSnapshot): LineRole[] {

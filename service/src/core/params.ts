@@ -45,6 +45,9 @@ export const TUNABLE_RANGES: Readonly<Record<NumericTunable, Range>> = {
   minOffTimeS: { min: 0, max: 600 },
 };
 
+/** behaviour.md section 4: the longest STARTING waits for a first reading of every line. */
+export const STARTUP_HOLD_S = 3;
+
 /** The engine's parameters for a system voltage (the charge-detect voltage scales with it). */
 export function paramsFromTunables(t: TunablesConfig, systemVoltage: 12 | 24 | 48): EngineParams {
   return {
@@ -59,6 +62,7 @@ export function paramsFromTunables(t: TunablesConfig, systemVoltage: 12 | 24 | 4
     chargeDetectHoldS: t.chargeDetectHoldS,
     minOffTimeS: t.minOffTimeS,
     preAlarmAfterDisconnect: t.preAlarmAfterDisconnect,
+    startupHoldS: STARTUP_HOLD_S,
   };
 }
 

@@ -63,6 +63,11 @@ export interface EngineParams {
   chargeDetectHoldS: number;
   minOffTimeS: number;
   preAlarmAfterDisconnect: boolean;
+  /**
+   * Start-up hold (behaviour.md section 4): STARTING writes no target until every wired line
+   * has a first reading, at most this long; a line still unread then counts as unhealthy.
+   */
+  startupHoldS: number;
 }
 
 export const BMS_STATES = [
@@ -111,7 +116,10 @@ export type AlarmName = keyof Alarms;
  */
 export interface EngineMemory {
   state: BmsState;
+  /** While STARTING: all off, but nothing is written (the outputs are held, see `held`). */
   outputs: Outputs;
+  /** Monotonic time of the first step (the start-up hold runs from it); null before it. */
+  startedAt: number | null;
   /** Monotonic time the pre-alarm output last went on, null while off. */
   preAlarmOnSince: number | null;
   /** ATD dropped while loads were on: the load-disconnect countdown runs. */
@@ -141,7 +149,8 @@ export interface PersistedMemory {
   chargeOffAt: number | null;
 }
 
-export type EngineEventKind = 'state' | 'output' | 'alarm';
+/** `target`: a problem of one output target (overridden, function taken away, unreachable). */
+export type EngineEventKind = 'state' | 'output' | 'alarm' | 'target';
 
 export interface EngineEvent {
   /** Monotonic time of the event. */
@@ -167,6 +176,11 @@ export interface Countdowns {
 export interface StepResult {
   memory: EngineMemory;
   state: BmsState;
+  /**
+   * STARTING: no target may be written (the outputs stay where they are) until every wired
+   * line has a first reading or the start-up hold expires. `outputs` is then meaningless.
+   */
+  held: boolean;
   outputs: Outputs;
   alarms: Alarms;
   countdowns: Countdowns;

@@ -1,7 +1,7 @@
 /**
  * The part of com.victronenergy.system (dbus-systemcalc-py) we depend on: GX relays through
- * /Relay/<i>/State (written to <gpioRoot>/relay_<i+1>/value), honouring the relay function
- * setting, InitialState restore for manual relays, and /Buzzer/State.
+ * /Relay/<i>/State and /SwitchableOutput/<i>/... (systemcalc-relays.ts; written to
+ * <gpioRoot>/relay_<i+1>/value), InitialState restore for manual relays, and /Buzzer/State.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +10,14 @@ import type { ItemSpec, ItemValue } from '../venus/busitem';
 import { SettingsClient, type SettingSpec } from '../venus/settings';
 import { DummyService } from './dummy-service';
 import { SystemcalcBattery, systemBatteryPaths } from './systemcalc-battery';
+import {
+  RELAY_UI_SETTINGS,
+  relayItems,
+  relaySettingPath,
+  relaySettingSpecs,
+  stateValues,
+  writtenRelay,
+} from './systemcalc-relays';
 
 export const RELAY_MANUAL = 2;
 
@@ -35,22 +43,24 @@ export function relayInitialStatePath(relay: number): string {
 export class SystemcalcStandIn extends DummyService {
   private settingsBus: Bus | undefined;
   private settings: SettingsClient | undefined;
-  private readonly gate: { allow: (relay: number) => boolean };
   private readonly relays: number;
   /** Battery monitor / BMS selection and /Dc/Battery/* (systemcalc-battery.ts). */
   battery: SystemcalcBattery | undefined;
 
   constructor(private readonly sys: SystemcalcOptions) {
     const relays = sys.relays ?? 2;
-    const gate = { allow: (_relay: number) => true };
     const paths: Record<string, ItemSpec> = {};
-    for (let i = 0; i < relays; i++) {
-      paths[`/Relay/${i}/State`] = {
-        type: 'i',
-        value: 0,
-        writable: { values: [0, 1], onSet: () => gate.allow(i) },
-      };
-    }
+    const hooks = {
+      fn: (relay: number): number => this.relayFunction(relay),
+      setFunction: (relay: number, v: number): void => {
+        void this.settings?.setValue(relayFunctionPath(relay), v);
+      },
+      setSetting: (relay: number, name: string, v: ItemValue): Promise<boolean> =>
+        this.settings && v !== null
+          ? this.settings.setValue(`/Settings/Relay/${relay}/${name}`, v)
+          : Promise.resolve(false),
+    };
+    for (let i = 0; i < relays; i++) Object.assign(paths, relayItems(i, hooks));
     if (sys.buzzer ?? true)
       paths['/Buzzer/State'] = { type: 'i', value: 0, writable: { values: [0, 1] } };
     Object.assign(paths, systemBatteryPaths());
@@ -61,8 +71,6 @@ export class SystemcalcStandIn extends DummyService {
       paths,
     });
     this.relays = relays;
-    this.gate = gate;
-    gate.allow = (relay) => this.relayFunction(relay) === RELAY_MANUAL;
   }
 
   override async start(): Promise<void> {
@@ -86,8 +94,20 @@ export class SystemcalcStandIn extends DummyService {
         min: -1,
         max: 6,
       });
-      specs.push({ path: relayInitialStatePath(i), default: 0, min: 0, max: 1 });
+      specs.push(...relaySettingSpecs(i));
     }
+    // relaystate.py syncs the function into its path every 5 s and switches a disabled
+    // relay off; here at once.
+    this.settings.onChange((path, value) => {
+      for (let i = 0; i < this.relays && this.running; i++) {
+        if (path !== relayFunctionPath(i) || typeof value !== 'number') continue;
+        this.set(`/SwitchableOutput/${i}/Settings/Function`, value);
+        if (value < 0) {
+          this.setMany(stateValues(i, null));
+          this.writeGpio(i, 0);
+        }
+      }
+    });
     // localsettings may come later; restore manual relays once it has answered.
     void this.settings.add(specs).then(
       () => this.restoreInitialStates(),
@@ -114,9 +134,9 @@ export class SystemcalcStandIn extends DummyService {
   }
 
   protected override written(path: string, value: ItemValue): void {
-    const match = /^\/Relay\/(\d+)\/State$/.exec(path);
-    if (!match || typeof value !== 'number') return;
-    const relay = Number(match[1]);
+    const relay = writtenRelay(path);
+    if (relay === null || typeof value !== 'number') return;
+    this.setMany(stateValues(relay, value));
     this.writeGpio(relay, value);
     // systemcalc remembers the manual state for the next boot.
     void this.settings?.setValue(relayInitialStatePath(relay), value);
@@ -124,10 +144,19 @@ export class SystemcalcStandIn extends DummyService {
 
   private restoreInitialStates(): void {
     for (let i = 0; i < this.relays; i++) {
+      if (!this.running) break;
+      const ui: Record<string, ItemValue> = {
+        [`/SwitchableOutput/${i}/Settings/Function`]: this.relayFunction(i),
+      };
+      for (const name of RELAY_UI_SETTINGS) {
+        const v = this.settings?.get(relaySettingPath(i, name));
+        if (v !== undefined) ui[`/SwitchableOutput/${i}/Settings/${name}`] = v;
+      }
+      this.setMany(ui);
       if (this.relayFunction(i) !== RELAY_MANUAL) continue;
       const initial = this.settings?.get(relayInitialStatePath(i));
       if (typeof initial !== 'number' || !this.running) continue;
-      this.set(`/Relay/${i}/State`, initial);
+      this.setMany(stateValues(i, initial));
       this.writeGpio(i, initial);
     }
   }

@@ -29,6 +29,8 @@ interface Tracked {
   presence: Set<PresenceListener>;
   /** Bumped on every appearance, so a slow scan of a previous owner is ignored. */
   generation: number;
+  /** Paths a signal changed while a scan ran: newer than (or as new as) its reply. */
+  signalled?: Set<string>;
 }
 
 export interface ServiceMonitorOptions {
@@ -201,6 +203,7 @@ export class ServiceMonitor implements RemoteValues {
   /** GetItems on `/`; else GetValue on `/` (relative keys); else per-path GetValue. */
   private async scan(service: string, tracked: Tracked, generation: number): Promise<void> {
     const found = new Map<string, VeValue | undefined>();
+    tracked.signalled = new Set();
     const call = (path: string, member: string) =>
       this.bus.call({
         destination: service,
@@ -230,8 +233,12 @@ export class ServiceMonitor implements RemoteValues {
       }
     }
     if (tracked.generation !== generation) return;
-    // Signals that arrived during the scan are newer than nothing but older than the reply.
-    for (const [path, value] of found) tracked.values.set(path, value);
+    // A signal handled while the scan ran is at least as new as the reply: a service signals
+    // a change before it answers a later call, and a signal that arrived just after the
+    // reply may be handled before this continuation. Keep the signalled value.
+    const signalled = tracked.signalled;
+    tracked.signalled = undefined;
+    for (const [path, value] of found) if (!signalled?.has(path)) tracked.values.set(path, value);
     this.log(`monitor: ${service} scanned, ${found.size} paths`);
     for (const listener of tracked.presence) listener(true);
     for (const [path, set] of tracked.watchers) for (const w of set) w(this.current(tracked, path));
@@ -263,6 +270,7 @@ export class ServiceMonitor implements RemoteValues {
 
   private changed(tracked: Tracked, path: string, raw: unknown): void {
     const value = plain(raw instanceof Typed ? raw : undefined);
+    tracked.signalled?.add(path);
     // Both signals carry the same change: deliver it once.
     if (tracked.values.has(path) && sameValue(tracked.values.get(path), value)) return;
     tracked.values.set(path, value);

@@ -360,6 +360,34 @@ describe('other writers', () => {
     expect(events.filter((e) => e.kind === 'target')).toHaveLength(2);
   });
 
+  test('relay polarity "normally closed": still driven, a warning event and a note, cleared when set back', async () => {
+    const run = r!;
+    const mark = lastSeq(run.gx);
+    const notes = (): Promise<unknown> => getRemote(run.bus!, SERVICE, '/Bms/Notes');
+    expect(await setRemote(run.bus!, SETTINGS, '/Settings/Relay/1/Polarity', 1)).toBe(0);
+    const warned = await waitEvent(
+      run.gx,
+      (e) => e.kind === 'target' && e.to === true && /polarity/.test(e.reason),
+      'polarity warning',
+      mark,
+    );
+    expect(warned.name).toMatch(/^charge: relay 2 /);
+    expect(warned.reason).toMatch(/normally closed.*does not disconnect/);
+    await waitFor(notes, (v) => typeof v === 'string' && /relay 2 polarity/.test(v), 'note');
+    // systemcalc flips the file of a manual NC relay: charge allowed (State 1) releases it.
+    expect(await getRemote(run.bus!, SYSTEM, '/Relay/1/State')).toBe(1);
+    expect(await setRemote(run.bus!, SETTINGS, '/Settings/Relay/1/Polarity', 0)).toBe(0);
+    await waitEvent(
+      run.gx,
+      (e) => e.kind === 'target' && e.to === false && /polarity/.test(e.reason),
+      'warning ended',
+      mark,
+    );
+    await waitFor(notes, (v) => typeof v === 'string' && !/polarity/.test(v), 'note gone');
+    const out = await cli(run.gx.address, ['events', '--config', run.gx.configFile, '-n', '5']);
+    expect(out.stdout).toMatch(/charge: relay 2 .*polarity is 'normally closed'/);
+  });
+
   test('our relays are hidden from the Switches pane, and shown again when no longer used', async () => {
     const run = r!;
     const bus = run.bus!;

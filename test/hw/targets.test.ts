@@ -24,12 +24,14 @@ describe('relay paths', () => {
       fn: '/Settings/Relay/Function',
       initialState: '/Settings/Relay/0/InitialState',
       showUiControl: '/Settings/Relay/0/ShowUIControl',
+      polarity: '/Settings/Relay/Polarity',
     });
     expect(relayPaths(2)).toEqual({
       state: '/Relay/1/State',
       fn: '/Settings/Relay/1/Function',
       initialState: '/Settings/Relay/1/InitialState',
       showUiControl: '/Settings/Relay/1/ShowUIControl',
+      polarity: '/Settings/Relay/1/Polarity',
     });
   });
 });
@@ -53,6 +55,30 @@ describe('RelayTarget', () => {
     expect(remote.writesTo(SYSTEM, '/Relay/1/State')).toEqual([0]);
     await relay.apply(false);
     expect(remote.writesTo(SYSTEM, '/Relay/1/State')).toEqual([0, 1]);
+  });
+
+  it('warns while the polarity is normally closed, unless invert undoes it', async () => {
+    const plain = new RelayTarget({ type: 'relay', relay: 2, invert: false }, remote);
+    const inverted = new RelayTarget({ type: 'relay', relay: 2, invert: true }, remote);
+    const seen: Array<string | null> = [];
+    plain.onWarning((w) => seen.push(w));
+    inverted.onWarning((w) => seen.push(`inverted: ${w}`));
+    plain.start();
+    inverted.start();
+    remote.set(SETTINGS, '/Settings/Relay/1/Polarity', 1);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatch(
+      /^relay 2 polarity is 'normally closed' .*\/Settings\/Relay\/1\/Polarity = 1/,
+    );
+    expect(plain.problem()).toBe(seen[0]);
+    expect(inverted.problem()).toBeNull();
+    // Still driven: the installer's setting is theirs to choose.
+    expect((await plain.apply(true)).status).toBe('ok');
+    remote.set(SETTINGS, '/Settings/Relay/1/Polarity', 0);
+    expect(seen).toEqual([seen[0], null]);
+    expect(plain.problem()).toBeNull();
+    plain.stop();
+    inverted.stop();
   });
 
   it('refuses a relay whose function is not manual and re-applies once it is', async () => {

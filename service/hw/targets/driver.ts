@@ -34,9 +34,10 @@ export interface TargetEvent {
   target: string;
   /**
    * `overridden`: someone else wrote it (from = the foreign raw value, to = our level);
-   * `refused` / `error` / `ok`: the target's status changed (from → to).
+   * `refused` / `error` / `ok`: the target's status changed (from → to);
+   * `warning`: a warning about the target began (to = true) or ended (to = false).
    */
-  what: 'overridden' | 'status';
+  what: 'overridden' | 'status' | 'warning';
   from: string | boolean | null;
   to: string | boolean | null;
   reason: string;
@@ -100,6 +101,19 @@ export class OutputDriver {
           if (on === slot.attempted) this.record(slot, on, result);
         });
         target.observe?.((on, raw) => this.observed(slot, on, raw));
+        let warned: string | null = null;
+        target.onWarning?.((w) => {
+          const before = warned;
+          warned = w;
+          this.options.onTargetEvent?.({
+            output,
+            target: target.describe(),
+            what: 'warning',
+            from: before !== null,
+            to: w !== null,
+            reason: w ?? `no longer: ${before ?? ''}`,
+          });
+        });
         this.slots.push(slot);
       }
     }

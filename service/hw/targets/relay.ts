@@ -31,6 +31,7 @@ export function relayPaths(relay: number): {
   fn: string;
   initialState: string;
   showUiControl: string;
+  polarity: string;
 } {
   const i = relay - 1;
   return {
@@ -39,6 +40,8 @@ export function relayPaths(relay: number): {
     showUiControl: `/Settings/Relay/${i}/ShowUIControl`,
     // venus-platform keeps the first relay's function at the unnumbered path.
     fn: i === 0 ? '/Settings/Relay/Function' : `/Settings/Relay/${i}/Function`,
+    // Like the function: unnumbered for the first relay (relaystate.py _relay_polarity).
+    polarity: i === 0 ? '/Settings/Relay/Polarity' : `/Settings/Relay/${i}/Polarity`,
     // dbus-systemcalc-py delegates/relaystate.py: numbered for every relay, 0 included.
     initialState: `/Settings/Relay/${i}/InitialState`,
   };
@@ -69,6 +72,9 @@ export class RelayTarget implements Target {
   private fnKnown = false;
   private unwatch: (() => void) | null = null;
   private unwatchState: (() => void) | null = null;
+  private unwatchPolarity: (() => void) | null = null;
+  private warning: string | null = null;
+  private readonly warningListeners: ((warning: string | null) => void)[] = [];
   private readonly observers: TargetObserver[] = [];
   private wanted: boolean | null = null;
   private lastProblem: string | null = null;
@@ -87,7 +93,11 @@ export class RelayTarget implements Target {
   }
 
   problem(): string | null {
-    return this.lastProblem;
+    return this.lastProblem ?? this.warning;
+  }
+
+  onWarning(listener: (warning: string | null) => void): void {
+    this.warningListeners.push(listener);
   }
 
   onResult(listener: TargetResultListener): void {
@@ -97,6 +107,9 @@ export class RelayTarget implements Target {
   start(): void {
     if (this.unwatch !== null) return;
     this.unwatch = this.remote.watch(SETTINGS_SERVICE, this.paths.fn, (u) => this.onFunction(u));
+    this.unwatchPolarity = this.remote.watch(SETTINGS_SERVICE, this.paths.polarity, (u) =>
+      this.onPolarity(u.present ? u.value : undefined),
+    );
     if (this.observers.length === 0) return;
     this.unwatchState = this.remote.watch(SYSTEM_SERVICE, this.paths.state, (u) => {
       // Only a relay we own is followed: one whose function is not manual belongs to
@@ -112,6 +125,8 @@ export class RelayTarget implements Target {
     this.unwatch = null;
     this.unwatchState?.();
     this.unwatchState = null;
+    this.unwatchPolarity?.();
+    this.unwatchPolarity = null;
   }
 
   observe(listener: TargetObserver): void {
@@ -205,6 +220,24 @@ export class RelayTarget implements Target {
       // Visible at once, not only at the next drive: someone else now owns the relay.
       this.report(this.wanted, this.settle({ status: 'refused', message: this.refusal() ?? '' }));
     }
+  }
+
+  /**
+   * systemcalc flips a manual relay whose polarity is "normally closed" (1): /Relay/<i>/State
+   * = 1 then releases the coil. Unless `invert` undoes it, "allowed" is a released relay, so a
+   * GX without power allows (or, wired to the normally-open contact as the README says, the
+   * loads are off while allowed). Driven anyway (it is the installer's setting), but said.
+   */
+  private onPolarity(value: unknown): void {
+    const nc = value === 1;
+    const w =
+      nc && !this.config.invert
+        ? `relay ${this.config.relay} polarity is 'normally closed' (${SETTINGS_SERVICE} ${this.paths.polarity} = 1): ` +
+          `"allowed" releases the relay, so a GX without power does not disconnect; set it to 'normally open'`
+        : null;
+    if (w === this.warning) return;
+    this.warning = w;
+    for (const l of this.warningListeners) l(w);
   }
 
   private setFunction(value: unknown): void {

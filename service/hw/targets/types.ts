@@ -45,6 +45,12 @@ export interface Target {
    * level) and the raw value, on every change seen.
    */
   observe?(listener: TargetObserver): void;
+  /**
+   * Something about the target that does not stop it being driven but that the user must
+   * know (e.g. a relay whose polarity setting defeats the fail-safe wiring). Called with the
+   * sentence when it begins or changes, and with null when it ends.
+   */
+  onWarning?(listener: (warning: string | null) => void): void;
 }
 
 export type TargetObserver = (on: boolean | null, raw: string) => void;

@@ -32,6 +32,11 @@ export interface SystemcalcOptions {
 }
 
 /** venus.md: relay 0 uses /Settings/Relay/Function (default alarm), relay 1 /Settings/Relay/1/Function (manual). */
+/** venus-platform's polarity setting, unnumbered for the first relay like the function. */
+export function relayPolarityPath(relay: number): string {
+  return relay === 0 ? '/Settings/Relay/Polarity' : `/Settings/Relay/${relay}/Polarity`;
+}
+
 export function relayFunctionPath(relay: number): string {
   return relay === 0 ? '/Settings/Relay/Function' : `/Settings/Relay/${relay}/Function`;
 }
@@ -95,6 +100,8 @@ export class SystemcalcStandIn extends DummyService {
         max: 6,
       });
       specs.push(...relaySettingSpecs(i));
+      // Added by venus-platform on a GX; 0 normally open, 1 normally closed.
+      specs.push({ path: relayPolarityPath(i), default: 0, min: 0, max: 1 });
     }
     // relaystate.py syncs the function into its path every 5 s and switches a disabled
     // relay off; here at once.
@@ -161,8 +168,16 @@ export class SystemcalcStandIn extends DummyService {
     }
   }
 
-  private writeGpio(relay: number, value: number): void {
+  /** relaystate.py `_relay_polarity`: 1 when the relay is manual and set normally closed. */
+  relayPolarity(relay: number): number {
+    if (this.relayFunction(relay) !== RELAY_MANUAL) return 0;
+    return this.settings?.get(relayPolarityPath(relay)) === 1 ? 1 : 0;
+  }
+
+  /** The relay file gets the state flipped by the polarity, as relaystate.py writes it. */
+  private writeGpio(relay: number, state: number): void {
     if (!this.sys.gpioRoot) return;
+    const value = state ^ this.relayPolarity(relay);
     const dir = join(this.sys.gpioRoot, `relay_${relay + 1}`);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'value'), `${value}\n`);

@@ -20,7 +20,17 @@ import { DummyService } from '../../service/src/sim/dummy-service';
 import { BenchGx, batteryTicker } from '../sim';
 import { sleep, round } from '../lib';
 import { armRunner, cleanEnv, commandLine, nativeRunner, type Runner } from './emulator';
-import { cpuMsOf, cpuPercent, fmtRatio, median, parseStat, parseVmRssKb, ratio } from './proc';
+import {
+  cpuMsOf,
+  cpuPercent,
+  fmtRatio,
+  median,
+  parseSmaps,
+  parseStat,
+  parseVmRssKb,
+  ratio,
+  splitGuestRss,
+} from './proc';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 /** The flags of service/run (the daemontools run script on the GX), on the command line. */
@@ -64,6 +74,18 @@ interface Sample {
   startCpuMs: number;
   cpuPct: number;
   rssMb: number;
+  /** The guest's own share of rssMb (all of it natively); NaN when unknown. */
+  guestMb: number;
+}
+
+/** RSS of the guest alone (under qemu: the low 4 GB window; natively: all of it), in kB. */
+function guestRssKb(pid: number, runner: Runner, rssKb: number): number {
+  if (runner.file === runner.node) return rssKb;
+  const split = splitGuestRss(
+    parseSmaps(fs.readFileSync(`/proc/${pid}/smaps`, 'utf8')),
+    runner.node,
+  );
+  return split ? split.guestKb : NaN;
 }
 
 function procNow(pid: number): { cpuMs: number; rssKb: number } {
@@ -325,6 +347,7 @@ export async function main(argv: string[]): Promise<number> {
         await sleep(windowS * 1000);
         const after = live.map(({ s }) => procNow(s.pid));
         const wall = performance.now() - t0;
+        const guest = live.map(({ v, s }, i) => guestRssKb(s.pid, v.runner, after[i].rssKb));
         live.forEach(({ v, s }, i) => {
           samples.get(v.label)?.push({
             startMs: s.startMs,
@@ -332,6 +355,7 @@ export async function main(argv: string[]): Promise<number> {
             startCpuMs: s.startCpuMs,
             cpuPct: cpuPercent(before[i].cpuMs, after[i].cpuMs, wall),
             rssMb: after[i].rssKb / 1024,
+            guestMb: guest[i] / 1024,
           });
         });
         process.stdout.write(` window ${round(wall / 1000)} s\n`);
@@ -354,6 +378,7 @@ export async function main(argv: string[]): Promise<number> {
       startCpuMs: med(v.label, 'startCpuMs'),
       cpuPct: med(v.label, 'cpuPct'),
       rssMb: med(v.label, 'rssMb'),
+      guestMb: med(v.label, 'guestMb'),
     };
     return {
       label: v.label,
@@ -367,12 +392,14 @@ export async function main(argv: string[]): Promise<number> {
         startCpuMs: round(m.startCpuMs, 0),
         cpuPctOfHostCore: round(m.cpuPct, 3),
         rssMb: round(m.rssMb, 1),
+        guestRssMb: round(m.guestMb, 1),
       },
       ratioToBare: {
         start: round(ratio(m.startMs, med(bare, 'startMs')), 2),
         startCpu: round(ratio(m.startCpuMs, med(bare, 'startCpuMs')), 2),
         cpu: round(ratio(m.cpuPct, med(bare, 'cpuPct')), 1),
         rss: round(ratio(m.rssMb, med(bare, 'rssMb')), 2),
+        guestRss: round(ratio(m.guestMb, med(bare, 'guestMb')), 2),
       },
       rssAboveBareMb: round(m.rssMb - med(bare, 'rssMb'), 1),
       rounds: samples.get(v.label)?.map((s) => ({
@@ -381,13 +408,14 @@ export async function main(argv: string[]): Promise<number> {
         startCpuMs: round(s.startCpuMs, 0),
         cpuPct: round(s.cpuPct, 3),
         rssMb: round(s.rssMb, 1),
+        guestRssMb: round(s.guestMb, 1),
       })),
     };
   });
 
   process.stdout.write(
     `\nMedians of ${runs}; ratios to the bare node of the same runner ` +
-      '(start-up: to the name on D-Bus; CPU and RSS of the qemu process for arm)\n',
+      '(start-up: to the name on D-Bus; CPU, RSS: the qemu process for arm; guest MB: its guest pages)\n',
   );
   const cols: [string, number, (r: (typeof table)[number]) => string][] = [
     ['variant', -26, (r) => r.label],
@@ -396,11 +424,12 @@ export async function main(argv: string[]): Promise<number> {
     ['start CPU ms', 13, (r) => String(r.medians.startCpuMs)],
     ['CPU %', 7, (r) => r.medians.cpuPctOfHostCore.toFixed(3)],
     ['RSS MB', 7, (r) => r.medians.rssMb.toFixed(1)],
-    ['+MB', 6, (r) => r.rssAboveBareMb.toFixed(1)],
+    ['guest MB', 9, (r) => r.medians.guestRssMb.toFixed(1)],
     ['start×', 7, (r) => fmtRatio(r.ratioToBare.start)],
     ['startCPU×', 10, (r) => fmtRatio(r.ratioToBare.startCpu)],
     ['CPU×', 7, (r) => fmtRatio(r.ratioToBare.cpu, 1)],
     ['RSS×', 6, (r) => fmtRatio(r.ratioToBare.rss)],
+    ['guest×', 7, (r) => fmtRatio(r.ratioToBare.guestRss)],
   ];
   const line = (cells: string[]): string =>
     `  ${cells.map((c, i) => (cols[i][1] < 0 ? c.padEnd(-cols[i][1]) : c.padStart(cols[i][1]))).join(' ')}\n`;

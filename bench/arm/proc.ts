@@ -82,3 +82,60 @@ export function cpuPercent(cpuMsBefore: number, cpuMsAfter: number, wallMs: numb
 export function fmtRatio(v: number, digits = 2): string {
   return Number.isFinite(v) ? `${v.toFixed(digits)}×` : '–';
 }
+
+export interface Mapping {
+  start: bigint;
+  end: bigint;
+  perms: string;
+  /** The file or pseudo-name ("[heap]"), "" for anonymous memory. */
+  name: string;
+  rssKb: number;
+}
+
+/** Parse /proc/<pid>/smaps into its mappings with their Rss. */
+export function parseSmaps(text: string): Mapping[] {
+  const out: Mapping[] = [];
+  let cur: Mapping | null = null;
+  for (const line of text.split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+)\s+(\S+)\s+\S+\s+\S+\s+\S+\s*(.*)$/.exec(line);
+    if (head) {
+      cur = {
+        start: BigInt(`0x${head[1]}`),
+        end: BigInt(`0x${head[2]}`),
+        perms: head[3],
+        name: head[4].trim(),
+        rssKb: 0,
+      };
+      out.push(cur);
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+)\s+kB/.exec(line);
+    if (rss && cur) cur.rssKb = Number(rss[1]);
+  }
+  return out;
+}
+
+const FOUR_GB = BigInt(2) ** BigInt(32);
+
+/**
+ * Split the RSS of a qemu-user process running a 32-bit guest into the guest's own memory
+ * (every guest page lives in the 4 GB window qemu reserves for the guest address space) and
+ * qemu's (its binary, its heap, the translated-code buffer, its threads). qemu puts that
+ * window at host address 0 (guest_base 0) whenever it can: then the guest is everything below
+ * 4 GB. Recognised by the guest's executable `guestExe` being mapped there; otherwise (another
+ * guest_base) null: the split is unknown.
+ */
+export function splitGuestRss(
+  maps: readonly Mapping[],
+  guestExe: string,
+): { guestKb: number; qemuKb: number } | null {
+  const exe = maps.find((m) => m.name === guestExe);
+  if (!exe || exe.end > FOUR_GB) return null;
+  let guestKb = 0;
+  let qemuKb = 0;
+  for (const m of maps) {
+    if (m.end <= FOUR_GB) guestKb += m.rssKb;
+    else qemuKb += m.rssKb;
+  }
+  return { guestKb, qemuKb };
+}

@@ -8,9 +8,11 @@ import {
   cpuPercent,
   fmtRatio,
   median,
+  parseSmaps,
   parseStat,
   parseVmRssKb,
   ratio,
+  splitGuestRss,
 } from '../../bench/arm/proc';
 
 /** A stat line with the given command name; utime 250, stime 50 ticks, 5 threads. */
@@ -114,5 +116,59 @@ describe('median, ratio, cpuPercent', () => {
   test('cpuPercent is CPU ms over wall ms', () => {
     expect(cpuPercent(1000, 1600, 60000)).toBe(1);
     expect(cpuPercent(0, 10, 0)).toBeNaN();
+  });
+});
+
+describe('parseSmaps, splitGuestRss', () => {
+  const smaps = (rows: [string, string, string, number][]): string =>
+    rows
+      .map(
+        ([range, perms, name, rss]) =>
+          `${range} ${perms} 00000000 00:00 0          ${name}\nSize:  4 kB\nRss:  ${rss} kB\nPss:  1 kB\n`,
+      )
+      .join('');
+  const text = smaps([
+    ['00001000-2dd41000', '---p', '', 0],
+    ['3d35c000-3f75e000', 'r--p', '/root/usr/lib/arm-linux-gnueabihf/libnode.so.108', 21244],
+    ['40001000-40002000', 'r--p', '/root/usr/bin/node', 4],
+    ['40004000-402df000', 'rw-p', '', 2764],
+    ['555559118000-555559e7b000', 'rw-p', '[heap]', 13428],
+    ['7f75ec000000-7f75f3fff000', 'rwxp', '', 24576],
+    ['ffffffffff600000-ffffffffff601000', '--xp', '[vsyscall]', 0],
+  ]);
+
+  test('reads ranges beyond 2^53, names and Rss', () => {
+    const maps = parseSmaps(text);
+    expect(maps).toHaveLength(7);
+    expect(maps[1]).toEqual({
+      start: BigInt('0x3d35c000'),
+      end: BigInt('0x3f75e000'),
+      perms: 'r--p',
+      name: '/root/usr/lib/arm-linux-gnueabihf/libnode.so.108',
+      rssKb: 21244,
+    });
+    expect(maps[6].start).toBe(BigInt('0xffffffffff600000'));
+    expect(maps[3].name).toBe('');
+  });
+
+  test('guest = below 4 GB when the guest executable is mapped there; qemu = the rest', () => {
+    expect(splitGuestRss(parseSmaps(text), '/root/usr/bin/node')).toEqual({
+      guestKb: 21244 + 4 + 2764,
+      qemuKb: 13428 + 24576,
+    });
+  });
+
+  test('unknown split when the guest is not at guest_base 0, or not found', () => {
+    const high = text.replace('40001000-40002000', '140001000-140002000');
+    expect(splitGuestRss(parseSmaps(high), '/root/usr/bin/node')).toBeNull();
+    expect(splitGuestRss(parseSmaps(text), '/other/node')).toBeNull();
+  });
+
+  test('the live smaps of this process parse, and their Rss adds up to about VmRSS', () => {
+    const maps = parseSmaps(fs.readFileSync('/proc/self/smaps', 'utf8'));
+    const sum = maps.reduce((a, m) => a + m.rssKb, 0);
+    const vm = parseVmRssKb(fs.readFileSync('/proc/self/status', 'utf8'));
+    expect(maps.length).toBeGreaterThan(10);
+    expect(Math.abs(sum - vm) / vm).toBeLessThan(0.1);
   });
 });

@@ -10,6 +10,12 @@
  * are medians over the rounds, reported as ratios to the bare node of the same runner:
  * emulated timings are not a Cortex-A7's real speed, the ratios are what carries over.
  * Prints a table and writes bench/results/arm-latest.json. See docs/performance.md.
+ *
+ *   --runs=N          rounds (default 3)          --window=S  CPU window (60; --quick 20)
+ *   --warmup=S        after start-up (30; --quick 10)
+ *   --baseline[=REF]  also the bundle of git REF (default 13612d9, the 0.1.0 release)
+ *   --bundle=FILE     the bundle under test (default dist/smallbms.js, rebuilt when stale)
+ *   --scenarios=LIST  idle,gpio,gx (default all)  --no-native  skip the x86 column
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -39,10 +45,11 @@ const HEAP_FLAGS = ['--max-old-space-size=48', '--max-semi-space-size=2'];
 const RELEASE_0_1_0 = '13612d9';
 const SAFE_LOG = 'outputs in the safe state';
 
-type Scenario = 'idle' | 'gx';
+type Scenario = 'idle' | 'gpio' | 'gx';
 
 const SCENARIOS: Record<Scenario, string> = {
   idle: 'idle: 4 lines via digitalinput, monitor silent, MQTT off',
+  gpio: 'the same with the default config: 4 gpio lines polled at 100 ms',
   gx: 'GX-like: monitor 1 Hz (4 paths), 120 unrelated BusItem signals/s, MQTT on',
 };
 
@@ -185,7 +192,7 @@ async function startService(
 ): Promise<Started> {
   const b = await BenchGx.start({
     script,
-    method: { kind: 'digitalinput' },
+    method: scenario === 'gpio' ? { kind: 'gpio', pollMs: 100 } : { kind: 'digitalinput' },
     deferSpawn: true,
     mqttUrl: scenario === 'gx' ? `mqtt://127.0.0.1:${broker.port}` : undefined,
   });
@@ -273,6 +280,9 @@ export async function main(argv: string[]): Promise<number> {
   const windowS = Number(option(argv, 'window') ?? (quick ? 20 : 60));
   const warmupS = Number(option(argv, 'warmup') ?? (quick ? 10 : 30));
   const withNative = !argv.includes('--no-native');
+  const scenarios = (option(argv, 'scenarios') || 'idle,gpio,gx').split(',') as Scenario[];
+  for (const sc of scenarios)
+    if (!(sc in SCENARIOS)) throw new Error(`unknown scenario ${sc} (${Object.keys(SCENARIOS)})`);
   const baselineRef = option(argv, 'baseline');
   const started = Date.now();
 
@@ -293,9 +303,9 @@ export async function main(argv: string[]): Promise<number> {
   for (const runner of withNative ? [arm, x86] : [arm]) {
     variants.push({ label: `${runner.name} bare node`, runner, kind: 'bare' });
     for (const [build, script] of builds)
-      for (const scenario of ['idle', 'gx'] as Scenario[]) {
+      for (const scenario of scenarios) {
         // The baseline natively only in the GX-like scenario (the main bench has the rest).
-        if (build !== 'current' && runner !== arm && scenario === 'idle') continue;
+        if (build !== 'current' && runner !== arm && scenario !== 'gx') continue;
         variants.push({
           label: `${runner.name} ${build === 'current' ? 'service' : build} ${scenario}`,
           runner,
@@ -435,7 +445,7 @@ export async function main(argv: string[]): Promise<number> {
     `  ${cells.map((c, i) => (cols[i][1] < 0 ? c.padEnd(-cols[i][1]) : c.padStart(cols[i][1]))).join(' ')}\n`;
   process.stdout.write(line(cols.map((c) => c[0])));
   for (const r of table) process.stdout.write(line(cols.map((c) => c[2](r))));
-  for (const [k, v] of Object.entries(SCENARIOS)) process.stdout.write(`  ${k}: ${v}\n`);
+  for (const sc of scenarios) process.stdout.write(`  ${sc}: ${SCENARIOS[sc]}\n`);
 
   const out = path.join(ROOT, 'bench/results/arm-latest.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });
@@ -448,7 +458,7 @@ export async function main(argv: string[]): Promise<number> {
     runs,
     warmupS,
     windowS,
-    scenarios: SCENARIOS,
+    scenarios: Object.fromEntries(scenarios.map((sc) => [sc, SCENARIOS[sc]])),
     builds: Object.fromEntries(builds.map(([b, s]) => [b, path.relative(ROOT, s)])),
     variants: table,
     durationS: Math.round((Date.now() - started) / 1000),

@@ -13,7 +13,9 @@
 #
 #   scripts/arm-root.sh [ROOT]     default ROOT: $SMALLBMS_ARM_ROOT or /var/tmp/smallbms-armroot
 #
-# Needs apt-get, dpkg-deb and network access to deb.debian.org; about 60 MB of downloads.
+# Needs apt-get, dpkg-deb and network access to deb.debian.org: ≈ 120 MB of downloads (package
+# lists for two architectures, 23 MB of armhf packages, qemu-user-static's 60 MB), ≈ 160 MB
+# on disk.
 # Run again to refresh; remove the directory to undo everything.
 set -eu
 
@@ -106,8 +108,12 @@ echo "arm-root: qemu-user-static ($HOSTARCH)"
 cd "$APTDIR/debs-host"
 rm -f ./*.deb
 APT_CONFIG=$APTDIR/$HOSTARCH.conf apt-get -q download qemu-user-static >/dev/null
-mkdir -p "$ROOT/.qemu"
-for deb in ./*.deb; do dpkg-deb -x "$deb" "$ROOT/.qemu"; done
+# The package holds a qemu for every target (≈ 300 MB unpacked): only qemu-arm-static is kept.
+rm -rf "$ROOT/.qemu" "$APTDIR/qemu"
+for deb in ./*.deb; do dpkg-deb -x "$deb" "$APTDIR/qemu"; done
+mkdir -p "$ROOT/.qemu/usr/bin"
+mv "$APTDIR/qemu/usr/bin/qemu-arm-static" "$ROOT/.qemu/usr/bin/"
+rm -rf "$APTDIR/qemu" ./*.deb
 
 QEMU=$ROOT/.qemu/usr/bin/qemu-arm-static
 # A quick check that the pair works:
@@ -117,6 +123,6 @@ echo "arm-root: $QEMU -L $ROOT -cpu cortex-a7 $ROOT/usr/bin/node -> $VERSION"
 	echo "node $VERSION"
 	echo "qemu $("$QEMU" --version | head -n1)"
 	echo "packages"
-	for deb in "$APTDIR"/debs-armhf/*.deb "$APTDIR"/debs-host/*.deb; do basename "$deb"; done
+	for deb in "$APTDIR"/debs-armhf/*.deb; do basename "$deb"; done
 } >"$ROOT/.arm-root-info"
 echo "arm-root: ready ($ROOT/.arm-root-info)"

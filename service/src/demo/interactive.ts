@@ -2,7 +2,7 @@
  * `smallbms demo --interactive`: flip the BMS lines and the battery from the keyboard and
  * watch the service react.
  */
-import type { CliIo } from '../cli/main';
+import type { CliIo } from '../io';
 import type { SimGx } from '../sim/gx';
 import type { Timeline } from './timeline';
 

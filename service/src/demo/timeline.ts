@@ -4,7 +4,7 @@
  * three outputs after it.
  */
 import * as fs from 'node:fs';
-import type { CliIo } from '../cli/main';
+import type { CliIo } from '../io';
 import type { HistoryEvent } from '../status';
 import { parseEventLines } from '../store/event-lines';
 

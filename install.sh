@@ -501,7 +501,7 @@ apply_settings() {
 	if [ "$consent" = 0 ]; then
 		say "Not changed. $APP does not drive a relay whose function is not manual, and a digital input"
 		say "watched by Venus is not read reliably. Re-run with --set-relays (--yes when non-interactive),"
-		say "or change them in Settings > Relay and Settings > I/O > Digital inputs."
+		say "or change them in Settings > Integrations > Relays and Settings > Integrations > Digital I/O."
 		return 0
 	fi
 	while read -r p cur want what; do

@@ -1,6 +1,7 @@
 /** Jest: TypeScript through ts-jest (transpile only; `npm run typecheck` checks types), coverage of the whole service. */
 module.exports = {
-  testEnvironment: 'node',
+  // The node environment with a private $TMPDIR per test file, removed afterwards.
+  testEnvironment: '<rootDir>/test/environment.js',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': 'ts-jest' },

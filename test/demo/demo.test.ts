@@ -145,6 +145,17 @@ test('an event the story does not expect fails the demo at once, even if it is o
   expectAllGone(out);
 });
 
+test('the service dying in the middle of the story fails the demo', async () => {
+  const demo = start(['--speed', '50']);
+  const pid = Number((await demo.waitFor(/service: smallbms run \(pid (\d+)\)/))[1]);
+  await demo.waitFor(/\[ 2\/\d+\]/);
+  process.kill(pid, 'SIGKILL');
+  expect(await demo.done).toBe(1);
+  expect(demo.out()).toMatch(/✗ the service exited \(SIGKILL\)/);
+  expect(demo.out()).toContain('demo FAILED');
+  expectAllGone(demo.out());
+});
+
 test('--keep says where its files are and how to stop it; SIGTERM stops everything', async () => {
   const demo = start(['--speed', '500', '--keep']);
   await demo.waitFor(/stop: Ctrl-C here, or kill (\d+)/, 60000);

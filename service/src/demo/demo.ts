@@ -116,10 +116,12 @@ async function run(
     service = gx.spawnService(process.argv[1], ['--sim-speed', String(speed)]);
     io.log(`  service: smallbms run (pid ${service.pid})`);
     const proc = service;
+    let serviceGone: string | null = null;
     const exited = new Promise<string>((r) =>
-      proc.once('exit', (code, signal) =>
-        r(`the service exited (${signal ?? `code ${code}`}); see ${root}/service.log`),
-      ),
+      proc.once('exit', (code, signal) => {
+        serviceGone = `the service exited (${signal ?? `code ${code}`}); see ${root}/service.log`;
+        r(serviceGone);
+      }),
     );
     const interrupt: Interrupt = Promise.race([
       lifetime.ended.then((why) => `stopped: ${why}`),
@@ -138,6 +140,8 @@ async function run(
       );
     }
     for (const problem of check?.problems ?? []) fail(problem);
+    // The service gone in the middle: the story cannot have done what it says.
+    if (serviceGone !== null && lifetime.reason === null) fail(serviceGone);
     if (check && result.ok && lifetime.reason === null) {
       result.checks.push({
         what: `every one of the ${timeline.eventCount} events was one the story expects`,
@@ -152,7 +156,10 @@ async function run(
       result.ok &&= ok;
     }
     printSummary(io, timeline, result, check !== null);
-    if (o.keep && lifetime.reason === null) await keepRunning(io, gx, root, broker, lifetime);
+    if (o.keep && lifetime.reason === null) {
+      await keepRunning(io, gx, root, broker, Promise.race([lifetime.ended, exited]));
+      if (serviceGone !== null && lifetime.reason === null) io.error(serviceGone);
+    }
   } catch (err) {
     fail((err as Error).message);
     io.error(`demo FAILED: ${(err as Error).message}`);
@@ -255,7 +262,7 @@ async function keepRunning(
   gx: SimGx,
   root: string,
   broker: EmbeddedBroker | null,
-  lifetime: Lifetime,
+  until: Promise<string>,
 ): Promise<void> {
   io.log('');
   io.log('still running (--keep). Explore from another terminal:');
@@ -264,5 +271,5 @@ async function keepRunning(
   if (broker) io.log(`  mosquitto_sub -p ${broker.port} -t 'smallbms/#' -v`);
   io.log(`files: ${root} (config, board, data, service.log; removed when the demo stops)`);
   io.log(`stop: Ctrl-C here, or kill ${process.pid} (it also stops when its terminal closes)`);
-  await lifetime.ended;
+  await until;
 }

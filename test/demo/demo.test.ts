@@ -121,6 +121,16 @@ test('the demo tells every step of the story, passes its checks, exits 0 and cle
   expect(out).toContain('✓ MQTT: retained state on the broker');
   expect(out).not.toContain('✗');
   expectAllGone(out);
+
+  // The README's excerpt is what the demo prints (numbers aside).
+  const readme = fs.readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
+  const excerpt = /real run at the default speed\):\n\n```\n([\s\S]*?)```/.exec(readme)?.[1];
+  expect(excerpt).toBeDefined();
+  const mask = (l: string): string => l.replace(/\d+(\.\d+)?/g, '#').trimEnd();
+  const printed = new Set(out.split('\n').map(mask));
+  const quoted = excerpt!.split('\n').filter((l) => l.trim() !== '' && l.trim() !== '…');
+  expect(quoted.length).toBeGreaterThan(10);
+  expect(quoted.map(mask).filter((l) => !printed.has(l))).toEqual([]);
 });
 
 test('an event the story does not expect fails the demo at once, even if it is over by the step end', async () => {

@@ -6,8 +6,6 @@
 import { version } from '../../../package.json';
 import { argProblem, type ArgSpec, type CliIo } from '../io';
 
-export type { CliIo } from '../io';
-
 /** A command: its arguments (after the command name) → exit code. */
 export type CommandFn = (argv: string[], io: CliIo) => Promise<number>;
 

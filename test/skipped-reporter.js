@@ -38,7 +38,9 @@ class SkippedReporter {
   }
 
   onRunComplete(_contexts, results) {
-    process.stderr.write(`\n${summary(results, this.rootDir).join('\n')}\n`);
+    const text = `\n${summary(results, this.rootDir).join('\n')}\n`;
+    // Last, after the coverage table that jest prints after the reporters.
+    process.once('exit', () => process.stderr.write(text));
   }
 }
 

@@ -122,11 +122,15 @@ test('the demo tells every step of the story, passes its checks, exits 0 and cle
   expect(out).not.toContain('✗');
   expectAllGone(out);
 
-  // The README's excerpt is what the demo prints (numbers aside).
+  // The README's excerpt is what the demo prints (times aside).
   const readme = fs.readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
   const excerpt = /real run at the default speed\):\n\n```\n([\s\S]*?)```/.exec(readme)?.[1];
   expect(excerpt).toBeDefined();
-  const mask = (l: string): string => l.replace(/\d+(\.\d+)?/g, '#').trimEnd();
+  const mask = (l: string): string =>
+    l
+      .replace(/t= *\d+(\.\d+)? s/g, 't=# s')
+      .replace(/\d+\.\d s before/, '# s before')
+      .trimEnd();
   const printed = new Set(out.split('\n').map(mask));
   const quoted = excerpt!.split('\n').filter((l) => l.trim() !== '' && l.trim() !== '…');
   expect(quoted.length).toBeGreaterThan(10);
@@ -166,18 +170,21 @@ test('the service dying in the middle of the story fails the demo', async () => 
   expectAllGone(demo.out());
 });
 
-test('--keep says where its files are and how to stop it; SIGTERM stops everything', async () => {
-  const demo = start(['--speed', '500', '--keep']);
-  await demo.waitFor(/stop: Ctrl-C here, or kill (\d+)/, 60000);
-  const out = demo.out();
-  const root = /simulated GX in (\S+),/.exec(out)![1];
-  expect(out).toContain(`files: ${root}`);
-  expect(fs.existsSync(path.join(root, 'service.log'))).toBe(true);
-  demo.child.kill('SIGTERM');
-  await demo.done;
-  expect(demo.out()).toContain('demo stopped (SIGTERM)');
-  expectAllGone(demo.out());
-});
+test.each(['SIGTERM', 'SIGHUP'] as const)(
+  '--keep says where its files are and how to stop it; %s stops everything',
+  async (signal) => {
+    const demo = start(['--speed', '500', '--keep']);
+    await demo.waitFor(/stop: Ctrl-C here, or kill (\d+)/, 60000);
+    const out = demo.out();
+    const root = /simulated GX in (\S+),/.exec(out)![1];
+    expect(out).toContain(`files: ${root}`);
+    expect(fs.existsSync(path.join(root, 'service.log'))).toBe(true);
+    demo.child.kill(signal);
+    await demo.done;
+    expect(demo.out()).toContain(`demo stopped (${signal})`);
+    expectAllGone(demo.out());
+  },
+);
 
 test('the demo stops everything when its parent process dies (npx killed)', async () => {
   const demo = start(['--speed', '500', '--keep'], true);

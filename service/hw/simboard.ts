@@ -1,5 +1,24 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+let writes = 0;
+
+/**
+ * Replace a file's content the way a reader of sysfs sees it change: all at once. The new
+ * content goes to a temporary file beside it, renamed over the old one, so a reader gets the
+ * old or the new value, never an empty or half-written file (a truncate-then-write could be
+ * read in between: real sysfs files never read empty).
+ */
+export function replaceFile(file: string, content: string): void {
+  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${++writes}.tmp`);
+  writeFileSync(temp, content);
+  try {
+    renameSync(temp, file);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw err;
+  }
+}
 
 export interface SimBoardOptions {
   digitalInputs?: number;
@@ -12,7 +31,7 @@ export interface SimBoardOptions {
  * A real directory tree shaped like a GX's /dev/gpio: `digital_input_<N>/value` and
  * `relay_<N>/value`. The production gpio code reads and writes it unchanged, so tests and
  * `smallbms demo` exercise the real code path. Faults (broken wire, unreadable file,
- * garbage) are made with real file operations.
+ * garbage) are made with real file operations. Values change atomically, as in sysfs.
  */
 export class SimBoard {
   readonly root: string;
@@ -32,7 +51,7 @@ export class SimBoard {
     for (let n = 1; n <= board.digitalInputs; n++) board.restoreInput(n, options.inputLevel ?? 1);
     for (let n = 1; n <= board.relays; n++) {
       mkdirSync(join(root, `relay_${n}`), { recursive: true });
-      writeFileSync(board.relayPath(n), '0\n');
+      replaceFile(board.relayPath(n), '0\n');
     }
     return board;
   }
@@ -47,12 +66,12 @@ export class SimBoard {
 
   /** Set an input level, as the kernel shows it (with a trailing newline). */
   setInput(n: number, level: 0 | 1): void {
-    writeFileSync(this.inputPath(n), `${level}\n`);
+    replaceFile(this.inputPath(n), `${level}\n`);
   }
 
   /** Put arbitrary content in an input's value file. */
   writeInputRaw(n: number, content: string): void {
-    writeFileSync(this.inputPath(n), content);
+    replaceFile(this.inputPath(n), content);
   }
 
   /** The relay level, or null when the file is missing or not 0/1. */
@@ -67,7 +86,7 @@ export class SimBoard {
 
   /** What systemcalc would do on a /Relay/<n-1>/State write (demo's stand-in). */
   setRelay(n: number, level: 0 | 1): void {
-    writeFileSync(this.relayPath(n), `${level}\n`);
+    replaceFile(this.relayPath(n), `${level}\n`);
   }
 
   /** Broken export: the value file disappears. */

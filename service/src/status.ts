@@ -47,8 +47,15 @@ export interface HistoryEvent extends EngineEvent {
 }
 
 /** One line, e.g. `2026-11-23T03:12:04Z state NORMAL → PRE_ALARM: pre-alarm line asserted`. */
+/** What changed, in words: `state NORMAL → PRE_ALARM`, `load output on`, `alarm lowSoc 0 → 1`. */
+export function eventWhat(e: Pick<HistoryEvent, 'kind' | 'name' | 'from' | 'to'>): string {
+  const show = (v: string | number | boolean | null): string => (v === null ? '-' : String(v));
+  if (e.kind === 'output') return `${e.name} output ${e.to === true ? 'on' : 'off'}`;
+  // A state event's name is "state": say it once.
+  const subject = e.kind === e.name ? e.kind : `${e.kind} ${e.name}`;
+  return `${subject} ${show(e.from)} → ${show(e.to)}`;
+}
+
 export function formatEvent(e: HistoryEvent): string {
-  const show = (v: string | number | boolean | null): string =>
-    v === null ? '-' : typeof v === 'boolean' ? (v ? 'on' : 'off') : String(v);
-  return `${e.wallTime} ${e.kind} ${e.name} ${show(e.from)} → ${show(e.to)}: ${e.reason}`;
+  return `${e.wallTime} ${eventWhat(e)}: ${e.reason}`;
 }

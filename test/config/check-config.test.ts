@@ -410,3 +410,18 @@ describe('the real launcher: node bin/smallbms check-config FILE', () => {
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 });
+
+test('an unknown board is reported once, without limits of some other board', async () => {
+  const doc = mutate((d) => {
+    withValue(d, 'board', 'nope');
+    withValue(d, 'lines.preAlarm', { source: { type: 'gpio', input: 9 } });
+  });
+  const file = writeTemp(dir, 'board-nope.json', doc);
+  const io = new Recorder();
+  expect(await checkConfigCommand([file], io, {})).toBe(1);
+  expect(io.stderr).toContain('$.board:');
+  expect(io.stderr).not.toMatch(/simulated board|Cerbo|digital inputs 1 to|relays 1 to/);
+  // The count line, the board and the schema's range for the input: nothing more.
+  expect(io.err).toHaveLength(3);
+  expect(io.stderr).toContain('$.lines.preAlarm.source.input: must be ≤ 8; got 9');
+});

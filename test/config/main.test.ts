@@ -40,6 +40,7 @@ test('a command that throws gives one clean line and exit 1; the stack only with
   COMMANDS['explode-for-test'] = {
     usage: 'explode-for-test',
     summary: 'test only',
+    args: {},
     load: async () => async () => {
       throw new Error('boom');
     },

@@ -26,6 +26,8 @@ export interface Running {
   ready(): Promise<void>;
   kill9(): Promise<void>;
   stop(): Promise<void>;
+  /** The harness made the GX's folder (no `root` given): shutdown removes it. */
+  ownsRoot: boolean;
 }
 
 export function tempRoot(prefix: string): string {
@@ -64,12 +66,14 @@ export async function startService(
   options: Omit<SimGxOptions, 'root'> & { root?: string; args?: string[] },
 ): Promise<Running> {
   const script = ensureBundle();
+  const ownRoot = options.root === undefined;
   const gx = await SimGx.start({ root: options.root ?? tempRoot('e2e'), ...options });
   const bus = gx.address ? await connectBus(gx.address) : null;
   const logFile = path.join(gx.o.root, 'service.log');
   const r: Running = {
     gx,
     proc: gx.spawnService(script, options.args ?? []),
+    ownsRoot: ownRoot,
     bus,
     log: () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : ''),
     async value(p) {
@@ -130,6 +134,7 @@ export async function shutdown(r: Running | undefined): Promise<void> {
   await r.stop().catch(() => undefined);
   r.bus?.disconnect();
   await r.gx.stop();
+  if (r.ownsRoot) fs.rmSync(r.gx.o.root, { recursive: true, force: true });
 }
 
 /**

@@ -226,7 +226,15 @@ test('dry run drives nothing; test-output works only in dry run', async () => {
   expect(refused.stderr).toMatch(/dry run/);
   expect(relays()).toEqual([1, 1]);
 
-  expect(await r.setValue('/Bms/DryRun', 1)).toBe(0);
+  // `smallbms dry-run` reads and sets /Bms/DryRun over D-Bus, as the console does.
+  const shown = await cli(r.gx.address, ['dry-run']);
+  expect(shown.code).toBe(0);
+  expect(shown.stdout).toMatch(/^dry run off/);
+  const on = await cli(r.gx.address, ['dry-run', 'on']);
+  expect(on.code).toBe(0);
+  expect(on.stdout).toMatch(/^dry run on/);
+  expect(await r.value('/Bms/DryRun')).toBe(1);
+  expect((await cli(r.gx.address, ['dry-run', 'maybe'])).code).toBe(2);
   expect(await r.value('/Bms/DryRun')).toBe(1);
   const mark = lastSeq(r.gx);
   // Sample every target file all along the PRE_ALARM → LOADS_OFF_UV cycle.
@@ -258,7 +266,10 @@ test('dry run drives nothing; test-output works only in dry run', async () => {
   expect(r.gx.board.readRelay(1)).toBe(1);
 
   // Dry run off: the targets follow the engine again (load off for UV, charge allowed).
-  expect(await r.setValue('/Bms/DryRun', 0)).toBe(0);
+  const off = await cli(r.gx.address, ['dry-run', 'off']);
+  expect(off.code).toBe(0);
+  expect(off.stdout).toMatch(/^dry run off/);
+  expect(await r.value('/Bms/DryRun')).toBe(0);
   await waitFor(relays, (v) => v[0] === 0 && v[1] === 1, 'targets follow the engine');
   r.gx.board.setInput(1, 0);
   await backToNormal();

@@ -6,21 +6,23 @@
 import { spawnSync } from 'child_process';
 import fs from 'fs';
 import path from 'path';
+import { findTool } from '../tools.js';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const GUI_DIR = path.join(ROOT, 'gui-qml');
 export const STUBS = path.join(__dirname, 'stubs');
 export const HARNESS = path.join(__dirname, 'harness', 'Harness.qml');
 
-function firstExisting(candidates: string[]): string | undefined {
-  return candidates.find((c) => fs.existsSync(c));
-}
+const tool = (name: string): string | undefined => {
+  const found = findTool(name);
+  return typeof found === 'string' ? found : undefined;
+};
 
-export const QMLLINT = firstExisting(['/usr/lib/qt6/bin/qmllint']);
-export const QML = firstExisting(['/usr/lib/qt6/bin/qml']);
-export const RCC = firstExisting(['/usr/lib/qt6/libexec/rcc', '/usr/lib/qt6/bin/rcc']);
+export const QMLLINT = tool('qmllint');
+export const QML = tool('qml');
+export const RCC = tool('rcc');
 
-/** describe, or describe.skip when a tool is missing outside CI. */
+/** describe, or describe.skip when a tool is missing outside CI (the run's summary says so). */
 export function describeWithQt(tools: (string | undefined)[]): jest.Describe {
   if (tools.every(Boolean)) return describe;
   if (process.env.CI === 'true') {

@@ -9,6 +9,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { onPath } from '../tools.js';
 
 export const repo = path.resolve(__dirname, '../..');
 const fixtures = path.join(__dirname, 'fixtures');
@@ -41,21 +42,8 @@ const TOOLS = [
   'wc',
 ];
 
-function which(cmd: string): string | null {
-  for (const dir of (process.env.PATH ?? '').split(':')) {
-    const p = path.join(dir, cmd);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      return p;
-    } catch {
-      /* next */
-    }
-  }
-  return null;
-}
-
-export const busybox = which('busybox');
-export const shellcheck = which('shellcheck');
+export const busybox = onPath('busybox');
+export const shellcheck = onPath('shellcheck');
 
 export interface FakeGx {
   dir: string;
@@ -113,7 +101,7 @@ export function makeGx(opts: GxOptions = {}): FakeGx {
   fs.mkdirSync(bin);
   const shell = opts.shell ?? 'sh';
   for (const tool of TOOLS) {
-    const target = shell === 'busybox' ? busybox : which(tool);
+    const target = shell === 'busybox' ? busybox : onPath(tool);
     if (!target) throw new Error(`test tool missing: ${tool}`);
     fs.symlinkSync(target, path.join(bin, tool));
   }

@@ -16,6 +16,7 @@ import {
 import { bridgeTopics, stateMessage } from '../../service/src/mqtt/topics';
 import type { StatusSnapshot } from '../../service/src/status';
 import { IDS, PREFIX, snapshot } from './helpers';
+import { findTool } from '../tools.js';
 
 const ctx: DiscoveryContext = {
   discoveryPrefix: 'homeassistant',
@@ -163,7 +164,7 @@ req = json.load(sys.stdin)
 out = [[env.from_string(t).render(value_json=s) for s in req["states"]] for t in req["templates"]]
 print(json.dumps(out))
 `;
-const hasJinja = spawnSync('python3', ['-c', 'import jinja2'], { encoding: 'utf8' }).status === 0;
+const hasJinja = findTool('python3 with jinja2') !== null;
 
 (hasJinja ? test : test.skip)('templates render as Home Assistant expects (Jinja2)', () => {
   const states: StatusSnapshot[] = [

@@ -4,18 +4,14 @@
  * JSON path, so a user fixes them all in one round.
  */
 import { loadConfigFile, resolveConfigPath } from '../config/load';
-
-export interface CheckConfigOutput {
-  log(line: string): void;
-  error(line: string): void;
-}
+import type { CliIo } from '../io';
 
 export const CHECK_CONFIG_USAGE =
   'smallbms check-config [FILE]   validate FILE (default: --config, $SMALLBMS_CONFIG, /data/conf/smallbms.json)';
 
 export async function checkConfigCommand(
   argv: string[],
-  out: CheckConfigOutput,
+  out: CliIo,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {

@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatEvent, type HistoryEvent } from '../status';
 import { readEventsFile } from '../store/history';
-import type { CliIo } from './main';
-import { flag, option, optionalConfig } from './remote';
+import { flag, option, type CliIo } from '../io';
+import { optionalConfig } from './remote';
 
 export async function eventsCommand(argv: string[], io: CliIo): Promise<number> {
   const config = await optionalConfig(argv);

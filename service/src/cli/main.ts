@@ -4,12 +4,7 @@
  * one entry to COMMANDS with a lazy import of its module.
  */
 import { version } from '../../../package.json';
-
-/** Where a command writes; tests pass a recorder, the launcher passes the console. */
-export interface CliIo {
-  log(line: string): void;
-  error(line: string): void;
-}
+import { argProblem, type ArgSpec, type CliIo } from '../io';
 
 /** A command: its arguments (after the command name) → exit code. */
 export type CommandFn = (argv: string[], io: CliIo) => Promise<number>;
@@ -17,6 +12,8 @@ export type CommandFn = (argv: string[], io: CliIo) => Promise<number>;
 interface CommandEntry {
   usage: string;
   summary: string;
+  /** What it accepts: anything else is refused (exit 2) before the command loads. */
+  args: ArgSpec;
   /** Absent while the command is not built yet. */
   load?: () => Promise<CommandFn>;
 }
@@ -25,32 +22,44 @@ export const COMMANDS: Record<string, CommandEntry> = {
   run: {
     usage: 'run [--config FILE]',
     summary: 'the service (what daemontools starts)',
+    args: { values: ['--config', '--sim-speed'], flags: ['--no-dbus'] },
     load: () => import('./run').then((m) => m.runCommand),
   },
   demo: {
     usage: 'demo [--speed N] [--interactive] [--keep]',
     summary: 'the whole service on a simulated GX, with a scripted discharge/charge story',
+    args: { values: ['--speed'], flags: ['--interactive', '--keep'] },
     load: () => import('../demo/demo').then((m) => m.demoCommand),
   },
   status: {
     usage: 'status [--json]',
     summary: 'state, lines, outputs, alarms and countdowns of the running service',
+    args: { values: ['--config', '--service'], flags: ['--json'] },
     load: () => import('./status').then((m) => m.statusCommand),
   },
   events: {
-    usage: 'events [--json] [--follow]',
-    summary: 'the protection event history',
+    usage: 'events [--json] [--follow] [-n N]',
+    summary: 'the protection event history (last N events, default 50)',
+    args: { values: ['--config', '--data-dir', '-n'], flags: ['--json', '--follow'] },
     load: () => import('./events').then((m) => m.eventsCommand),
   },
   'check-config': {
     usage: 'check-config [FILE]',
     summary: 'validate a config: exit 0 and a summary, or exit 1 and every problem',
+    args: { values: ['--config'], positional: 1 },
     load: () => import('./check-config').then((m) => m.checkConfigCommand),
   },
   'test-output': {
     usage: 'test-output <load|charge|preAlarm> <on|off>',
-    summary: 'commissioning: drive one output once, on explicit request',
+    summary: 'commissioning: drive one output once (only in dry run)',
+    args: { values: ['--config', '--service'], positional: 2 },
     load: () => import('./test-output').then((m) => m.testOutputCommand),
+  },
+  'dry-run': {
+    usage: 'dry-run [on|off]',
+    summary: 'show or set dry run (decide, but drive no output), over D-Bus like the console',
+    args: { values: ['--config', '--service'], positional: 1 },
+    load: () => import('./dry-run').then((m) => m.dryRunCommand),
   },
 };
 
@@ -68,6 +77,8 @@ export function usage(): string {
     '  smallbms --version',
     '',
     'Config: --config FILE, else $SMALLBMS_CONFIG, else /data/conf/smallbms.json.',
+    'status, test-output and dry-run reach the service named by the config (or --service NAME)',
+    'on the bus at $DBUS_SYSTEM_BUS_ADDRESS (default: the system bus).',
   ].join('\n');
 }
 
@@ -86,6 +97,17 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   if (!entry) {
     io.error(`unknown command "${name}"`);
     io.error(usage());
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.log(`usage: smallbms ${entry.usage}`);
+    io.log(`  ${entry.summary}`);
+    return 0;
+  }
+  const problem = argProblem(rest, entry.args);
+  if (problem) {
+    io.error(`smallbms ${name}: ${problem}`);
+    io.error(`usage: smallbms ${entry.usage}`);
     return 2;
   }
   if (!entry.load) {

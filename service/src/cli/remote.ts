@@ -8,21 +8,11 @@ import type { SmallBmsConfig } from '../config/types';
 import { connectBus, type Bus } from '../venus/bus';
 import { plain } from '../venus/values';
 import type { VeValue } from '../venus/api';
+import { option } from '../io';
 
 export interface Item {
   value: VeValue | undefined;
   text: string;
-}
-
-export function flag(argv: readonly string[], name: string): boolean {
-  return argv.includes(name);
-}
-
-export function option(argv: readonly string[], name: string): string | undefined {
-  const i = argv.indexOf(name);
-  if (i >= 0 && i + 1 < argv.length) return argv[i + 1];
-  const eq = argv.find((a) => a.startsWith(`${name}=`));
-  return eq?.slice(name.length + 1);
 }
 
 /** The config if it loads (the CLI still works without one, with the default bank). */

@@ -11,8 +11,7 @@ import { App } from '../app/app';
 import { BOARDS, boardProblems, clockScaleProblem } from '../../hw/boards';
 import { createClock } from '../../hw/clock';
 import { connectBus, systemBusAddress, type Bus } from '../venus/bus';
-import type { CliIo } from './main';
-import { flag, option } from './remote';
+import { flag, option, type CliIo } from '../io';
 
 /** CLOCK_MONOTONIC in ms (time since boot): comparable across restarts of the service. */
 function bootMonotonicMs(): number {

@@ -4,8 +4,8 @@
  */
 import { LINE_ROLES } from '../core/types';
 import { linePath } from '../app/battery-service';
-import type { CliIo } from './main';
-import { flag, getItems, notRunning, targetService, withBus, type Item } from './remote';
+import { flag, type CliIo } from '../io';
+import { getItems, notRunning, targetService, withBus, type Item } from './remote';
 import type { Bus } from '../venus/bus';
 import { plain } from '../venus/values';
 

@@ -3,7 +3,7 @@
  * service to drive one output's targets once. The service accepts it only in dry run, where
  * the engine does not own the targets (otherwise the next engine change would fight it).
  */
-import type { CliIo } from './main';
+import type { CliIo } from '../io';
 import { notRunning, targetService, withBus } from './remote';
 import { Typed } from '../venus/bus';
 
@@ -36,7 +36,7 @@ export async function testOutputCommand(argv: string[], io: CliIo): Promise<numb
       return 0;
     }
     io.error(
-      `refused: test-output works only in dry run (set /Bms/DryRun = 1 first, e.g. in the GX console), and the output must have targets`,
+      'refused: test-output works only in dry run (smallbms dry-run on, or the GX console), and the output must have targets',
     );
     return 1;
   } catch (err) {

@@ -23,7 +23,13 @@ function isInt(v: unknown): v is number {
  * (Victron manual, /etc/venus/gpio_list). Ekrano GX: 2 relays; 2 digital inputs is an
  * assumption from the product sheet, not verified against the Ekrano gpio_list.
  */
-export const BOARD_LIMITS: Record<string, { label: string; relays: number; inputs: number }> = {
+interface BoardLimits {
+  label: string;
+  relays: number;
+  inputs: number;
+}
+
+export const BOARD_LIMITS: Record<string, BoardLimits> = {
   'cerbo-gx': { label: 'a Cerbo GX', relays: 2, inputs: 4 },
   'ekrano-gx': { label: 'an Ekrano GX', relays: 2, inputs: 2 },
   simulated: { label: 'the simulated board', relays: 8, inputs: 8 },
@@ -31,7 +37,7 @@ export const BOARD_LIMITS: Record<string, { label: string; relays: number; input
 
 const OUTPUTS = ['load', 'charge', 'preAlarm'] as const;
 
-function checkLines(doc: Obj, limits: (typeof BOARD_LIMITS)[string], out: Problem[]): void {
+function checkLines(doc: Obj, limits: BoardLimits | undefined, out: Problem[]): void {
   const lines = field(doc, 'lines');
   if (lines === undefined || isObj(lines)) {
     if (
@@ -71,7 +77,7 @@ function checkLines(doc: Obj, limits: (typeof BOARD_LIMITS)[string], out: Proble
       }
     }
     if ((type === 'gpio' || type === 'digitalinput') && isInt(input)) {
-      if (input > limits.inputs) {
+      if (limits && input > limits.inputs) {
         out.push({
           path: `${at}.input`,
           message: `${limits.label} has digital inputs 1 to ${limits.inputs}; got ${input}`,
@@ -119,7 +125,7 @@ function targetIdentity(output: string, target: Obj): string | null {
   }
 }
 
-function checkOutputs(doc: Obj, limits: (typeof BOARD_LIMITS)[string], out: Problem[]): void {
+function checkOutputs(doc: Obj, limits: BoardLimits | undefined, out: Problem[]): void {
   const outputs = field(doc, 'outputs');
   const users = new Map<string, string>();
   const intermittent = field(field(doc, 'tunables'), 'preAlarmMode') === 'intermittent';
@@ -135,7 +141,12 @@ function checkOutputs(doc: Obj, limits: (typeof BOARD_LIMITS)[string], out: Prob
       if (target.type === 'dvcc' && output === 'preAlarm') {
         out.push({ path: at, message: 'dvcc can only be a load or charge target' });
       }
-      if (target.type === 'relay' && isInt(target.relay) && target.relay > limits.relays) {
+      if (
+        limits &&
+        target.type === 'relay' &&
+        isInt(target.relay) &&
+        target.relay > limits.relays
+      ) {
         out.push({
           path: `${at}.relay`,
           message: `${limits.label} has relays 1 to ${limits.relays}; got ${target.relay}`,
@@ -187,7 +198,10 @@ export function crossCheck(doc: unknown): Problem[] {
   if (!isObj(doc)) return [];
   const out: Problem[] = [];
   const board = typeof doc.board === 'string' ? doc.board : 'cerbo-gx';
-  const limits = BOARD_LIMITS[board] ?? BOARD_LIMITS.simulated;
+  // An unknown board is the schema's problem; its limits are unknown, so none are checked.
+  const limits = Object.prototype.hasOwnProperty.call(BOARD_LIMITS, board)
+    ? BOARD_LIMITS[board]
+    : undefined;
   checkLines(doc, limits, out);
   checkOutputs(doc, limits, out);
   checkBatteryMonitor(doc, out);

@@ -2,7 +2,7 @@
  * `smallbms demo --interactive`: flip the BMS lines and the battery from the keyboard and
  * watch the service react.
  */
-import type { CliIo } from '../cli/main';
+import type { CliIo } from '../io';
 import type { SimGx } from '../sim/gx';
 import type { Timeline } from './timeline';
 
@@ -11,7 +11,13 @@ const HELP = [
   '      b break/repair the charge wire · - / + SoC by 5 % · c charger on/off · q quit',
 ];
 
-export async function runInteractive(gx: SimGx, io: CliIo, timeline: Timeline): Promise<void> {
+/** Until `q` or Ctrl-C, or until `stop` resolves (the terminal is then left as it was). */
+export async function runInteractive(
+  gx: SimGx,
+  io: CliIo,
+  timeline: Timeline,
+  stop: Promise<unknown>,
+): Promise<void> {
   const stdin = process.stdin;
   if (!stdin.isTTY) {
     io.error('--interactive needs a terminal');
@@ -27,12 +33,17 @@ export async function runInteractive(gx: SimGx, io: CliIo, timeline: Timeline): 
   stdin.setRawMode(true);
   stdin.resume();
   await new Promise<void>((resolve) => {
+    const finish = (): void => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.removeAllListeners('data');
+      resolve();
+    };
+    void stop.then(finish);
     stdin.on('data', (data: Buffer) => {
       const key = data.toString();
       if (key === 'q' || key === '\u0003') {
-        stdin.setRawMode(false);
-        stdin.pause();
-        resolve();
+        finish();
         return;
       }
       const n = Number(key);

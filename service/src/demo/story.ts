@@ -16,6 +16,11 @@ export interface StoryStep {
   act: (gx: SimGx) => void;
   /** The state the service must be in just before the next step (checked then). */
   expect?: BmsState;
+  /**
+   * Every event the service may record between this step and the next, as the timeline
+   * words it (`eventWhat`). Any other event, at any time, fails the demo.
+   */
+  events: readonly string[];
   /** The step needs the battery monitor on D-Bus (skipped without dbus-daemon). */
   needsDbus?: boolean;
 }
@@ -25,18 +30,27 @@ const battery =
   (gx: SimGx): void =>
     gx.battery?.reading({ soc, voltage, current });
 
+/** What the service records while it starts, before the first step. */
+export const START_EVENTS: readonly string[] = [
+  'state STARTING → NORMAL',
+  'load output on',
+  'charge output on',
+];
+
 export const STORY: readonly StoryStep[] = [
   {
     at: 0,
     title: 'evening: fridge and lights on the battery (SoC 80 %, -8 A)',
     act: battery(80, 13.1, -8),
     expect: 'NORMAL',
+    events: [],
   },
   {
     at: 20,
     title: "the battery's BMS raises its pre-alarm (a cell is getting low)",
     act: (gx) => gx.board.setInput(3, 0),
     expect: 'PRE_ALARM',
+    events: ['state NORMAL → PRE_ALARM', 'preAlarm output on', 'alarm lowCellVoltage 0 → 1'],
   },
   {
     at: 25,
@@ -44,12 +58,19 @@ export const STORY: readonly StoryStep[] = [
     act: (gx) => gx.board.setInput(1, 1),
     // Loads go off 30 s after the pre-alarm output came on (t = 50), not at once.
     expect: 'LOADS_OFF_UV',
+    events: [
+      'state PRE_ALARM → LOADS_OFF_UV',
+      'load output off',
+      'preAlarm output off',
+      'alarm lowCellVoltage 1 → 2',
+    ],
   },
   {
     at: 60,
     title: 'morning: the solar charger starts (+20 A, 13.8 V)',
     act: battery(78, 13.8, 20),
     needsDbus: true,
+    events: [],
   },
   {
     at: 80,
@@ -59,12 +80,25 @@ export const STORY: readonly StoryStep[] = [
       gx.board.setInput(3, 1);
     },
     expect: 'NORMAL',
+    events: [
+      // Two contacts change: the service may see them in one poll or in two.
+      'state LOADS_OFF_UV → NORMAL',
+      'state LOADS_OFF_UV → PRE_ALARM',
+      'state PRE_ALARM → NORMAL',
+      'load output on',
+      'preAlarm output on',
+      'preAlarm output off',
+      'alarm lowCellVoltage 2 → 1',
+      'alarm lowCellVoltage 1 → 0',
+      'alarm lowCellVoltage 2 → 0',
+    ],
   },
   {
     at: 110,
     title: 'cloudy days: SoC falls to 15 % (low-SoC warning, pre-alarm output on)',
     act: battery(15, 12.9, -10),
     expect: 'PRE_ALARM',
+    events: ['state NORMAL → PRE_ALARM', 'preAlarm output on', 'alarm lowSoc 0 → 1'],
     needsDbus: true,
   },
   {
@@ -72,6 +106,7 @@ export const STORY: readonly StoryStep[] = [
     title: 'SoC reaches the 10 % discharge floor: low-SoC alarm, 5-minute countdown',
     act: battery(10, 12.8, -10),
     expect: 'PRE_ALARM',
+    events: ['alarm lowSoc 1 → 2'],
     needsDbus: true,
   },
   {
@@ -79,6 +114,7 @@ export const STORY: readonly StoryStep[] = [
     title: 'a passing cloud gap: +5 A of charge for 20 s stops and resets the countdown',
     act: battery(10, 13.4, 5),
     expect: 'PRE_ALARM',
+    events: [],
     needsDbus: true,
   },
   {
@@ -87,6 +123,7 @@ export const STORY: readonly StoryStep[] = [
     act: battery(10, 12.8, -10),
     // 300 s later (t = 520) the loads go off at the floor.
     expect: 'LOADS_OFF_SOC',
+    events: ['state PRE_ALARM → LOADS_OFF_SOC', 'load output off', 'preAlarm output off'],
     needsDbus: true,
   },
   {
@@ -94,6 +131,7 @@ export const STORY: readonly StoryStep[] = [
     title: 'after 5 minutes without charge the loads went off at the floor; a charger starts',
     act: battery(11, 13.9, 30),
     expect: 'LOADS_OFF_SOC',
+    events: [],
     needsDbus: true,
   },
   {
@@ -101,6 +139,12 @@ export const STORY: readonly StoryStep[] = [
     title: 'SoC back to 13 % (floor + 3 % hysteresis): loads come back',
     act: battery(13, 13.9, 30),
     expect: 'PRE_ALARM',
+    events: [
+      'state LOADS_OFF_SOC → PRE_ALARM',
+      'load output on',
+      'preAlarm output on',
+      'alarm lowSoc 2 → 1',
+    ],
     needsDbus: true,
   },
   {
@@ -108,6 +152,7 @@ export const STORY: readonly StoryStep[] = [
     title: 'SoC 25 %: warning cleared',
     act: battery(25, 13.6, 15),
     expect: 'NORMAL',
+    events: ['state PRE_ALARM → NORMAL', 'preAlarm output off', 'alarm lowSoc 1 → 0'],
     needsDbus: true,
   },
   {
@@ -115,24 +160,40 @@ export const STORY: readonly StoryStep[] = [
     title: 'the skipper turns the remote switch off (leaving the boat)',
     act: (gx) => gx.board.setInput(4, 1),
     expect: 'REMOTE_OFF',
+    events: ['state NORMAL → REMOTE_OFF', 'load output off', 'charge output off'],
   },
   {
     at: 630,
     title: 'remote switch on again',
     act: (gx) => gx.board.setInput(4, 0),
     expect: 'NORMAL',
+    events: ['state REMOTE_OFF → NORMAL', 'load output on', 'charge output on'],
   },
   {
     at: 650,
     title: 'a broken wire: the allowed-to-charge input disappears',
     act: (gx) => gx.board.removeInput(2),
     expect: 'FAULT',
+    events: [
+      'state NORMAL → FAULT',
+      'load output off',
+      'charge output off',
+      'preAlarm output on',
+      'alarm bmsCable 0 → 2',
+    ],
   },
   {
     at: 670,
     title: 'wire repaired',
     act: (gx) => gx.board.restoreInput(2, 0),
     expect: 'NORMAL',
+    events: [
+      'state FAULT → NORMAL',
+      'load output on',
+      'charge output on',
+      'preAlarm output off',
+      'alarm bmsCable 2 → 0',
+    ],
   },
-  { at: 690, title: 'end of the story', act: () => undefined },
+  { at: 690, title: 'end of the story', act: () => undefined, events: [] },
 ];

@@ -4,8 +4,8 @@
  * three outputs after it.
  */
 import * as fs from 'node:fs';
-import type { CliIo } from '../cli/main';
-import type { HistoryEvent } from '../status';
+import type { CliIo } from '../io';
+import { eventWhat, type HistoryEvent } from '../status';
 import { parseEventLines } from '../store/event-lines';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -22,6 +22,8 @@ export class Timeline {
     private readonly io: CliIo,
     private readonly file: string,
     private readonly speed: number,
+    /** Sees every event as it arrives; returns a problem to print under it, or null. */
+    private readonly onEvent: (e: HistoryEvent) => string | null = () => null,
   ) {}
 
   get eventCount(): number {
@@ -92,6 +94,8 @@ export class Timeline {
       if (e.kind === 'state') this.state = String(e.to);
       if (e.kind === 'output') this.outputs[e.name] = e.to === true;
       if (!quiet) this.print(e);
+      const problem = this.onEvent(e);
+      if (problem) this.io.log(`        ✗ ${problem}`);
     }
   }
 
@@ -99,14 +103,8 @@ export class Timeline {
     const sim = Math.max(0, ((Date.parse(e.wallTime) - this.startWall) * this.speed) / 1000);
     const o = this.outputs;
     const outs = `[load ${o.load ? 'ON ' : 'off'} charge ${o.charge ? 'ON ' : 'off'} pre-alarm ${o.preAlarm ? 'ON ' : 'off'}]`;
-    const what =
-      e.kind === 'state'
-        ? `state ${e.from} → ${e.to}`
-        : e.kind === 'output'
-          ? `${e.name} output ${e.to ? 'on' : 'off'}`
-          : `alarm ${e.name} ${e.from ?? '-'} → ${e.to ?? '-'}`;
     this.io.log(
-      `        t=${sim.toFixed(1).padStart(6)} s  ${what.padEnd(36)} ${outs}  ${e.reason}`,
+      `        t=${sim.toFixed(1).padStart(6)} s  ${eventWhat(e).padEnd(36)} ${outs}  ${e.reason}`,
     );
   }
 }

@@ -3,9 +3,9 @@
  * permissive policy like Venus's system.conf, unix socket, `--nofork --print-address`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 
 export interface PrivateDbusDaemon {
   /** The address to pass to connectBus or DBUS_SYSTEM_BUS_ADDRESS. */
@@ -15,16 +15,34 @@ export interface PrivateDbusDaemon {
 }
 
 export interface DbusDaemonOptions {
+  /** Default: dbus-daemon found on $PATH. */
   binary?: string;
   /** Venus allows 1024; tests lower it to prove we stay well under. */
   maxMatchRulesPerConnection?: number;
   startTimeoutMs?: number;
 }
 
-export const DBUS_DAEMON_BINARY = '/usr/bin/dbus-daemon';
+/** The install hint printed wherever dbus-daemon is missing. */
+export const DBUS_DAEMON_HINT =
+  'dbus-daemon not found on PATH (Debian/Ubuntu: apt-get install dbus)';
 
-export function dbusDaemonAvailable(binary = DBUS_DAEMON_BINARY): boolean {
-  return existsSync(binary);
+/** dbus-daemon's path: the first executable `dbus-daemon` on $PATH, or null. */
+export function findDbusDaemon(envPath = process.env.PATH ?? ''): string | null {
+  for (const dir of envPath.split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, 'dbus-daemon');
+    try {
+      accessSync(candidate, constants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+export function dbusDaemonAvailable(): boolean {
+  return findDbusDaemon() !== null;
 }
 
 function config(socket: string, maxMatchRules: number): string {
@@ -46,11 +64,13 @@ function config(socket: string, maxMatchRules: number): string {
 }
 
 export function startDbusDaemon(options: DbusDaemonOptions = {}): Promise<PrivateDbusDaemon> {
+  const binary = options.binary ?? findDbusDaemon();
+  if (!binary) return Promise.reject(new Error(DBUS_DAEMON_HINT));
   const dir = mkdtempSync(join(tmpdir(), 'smallbms-dbus-'));
   const configFile = join(dir, 'bus.conf');
   writeFileSync(configFile, config(join(dir, 'bus'), options.maxMatchRulesPerConnection ?? 1024));
   const child: ChildProcess = spawn(
-    options.binary ?? DBUS_DAEMON_BINARY,
+    binary,
     [`--config-file=${configFile}`, '--nofork', '--nopidfile', '--print-address=1'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );

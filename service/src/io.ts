@@ -1,0 +1,62 @@
+/**
+ * What every command shares, whoever starts it (the CLI's command table, the demo, tests):
+ * where it writes, and how its arguments are read and checked. It imports nothing, so the
+ * CLI and the demo both depend on it and not on each other.
+ */
+
+/** Where a command writes; tests pass a recorder, the launcher passes the console. */
+export interface CliIo {
+  log(line: string): void;
+  error(line: string): void;
+}
+
+/** The arguments a command accepts after its name. */
+export interface ArgSpec {
+  /** Options without a value (`--json`). */
+  flags?: readonly string[];
+  /** Options followed by a value (`--config FILE`, or `--config=FILE`). */
+  values?: readonly string[];
+  /** How many plain words (not starting with `-`) may follow; default 0. */
+  positional?: number;
+}
+
+export function flag(argv: readonly string[], name: string): boolean {
+  return argv.includes(name);
+}
+
+export function option(argv: readonly string[], name: string): string | undefined {
+  const i = argv.indexOf(name);
+  if (i >= 0 && i + 1 < argv.length) return argv[i + 1];
+  const eq = argv.find((a) => a.startsWith(`${name}=`));
+  return eq?.slice(name.length + 1);
+}
+
+/** The words that are not options nor option values. */
+export function positionals(argv: readonly string[], spec: ArgSpec): string[] {
+  const values = spec.values ?? [];
+  return argv.filter((a, i) => !a.startsWith('-') && !values.includes(argv[i - 1] ?? ''));
+}
+
+/** The first thing wrong with `argv` for `spec`, as a sentence, or null. */
+export function argProblem(argv: readonly string[], spec: ArgSpec): string | null {
+  const flags = spec.flags ?? [];
+  const values = spec.values ?? [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('-')) continue;
+    if (flags.includes(a)) continue;
+    const name = a.includes('=') ? a.slice(0, a.indexOf('=')) : a;
+    if (values.includes(name)) {
+      if (name === a) {
+        if (i + 1 >= argv.length) return `${a} needs a value`;
+        i++;
+      }
+      continue;
+    }
+    return `unknown option ${a}`;
+  }
+  const words = positionals(argv, spec);
+  const allowed = spec.positional ?? 0;
+  if (words.length > allowed) return `unexpected argument "${words[allowed]}"`;
+  return null;
+}

@@ -1,0 +1,120 @@
+/**
+ * The CLI's rough edges, each closed: the events list says "state" once, help names every
+ * option, an unknown option is refused by every command before it does anything, and
+ * dbus-daemon is found on PATH with a clear message when it is missing.
+ * (`dry-run` against the real service: test/e2e/lines.test.ts.)
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ensureBundle } from '../../scripts/bundle.js';
+import { COMMANDS, main, usage } from '../../service/src/cli/main';
+import { findDbusDaemon, startDbusDaemon } from '../../service/src/sim/dbus-daemon';
+import type { HistoryEvent } from '../../service/src/status';
+import { Recorder } from '../config/helpers';
+
+let dir: string;
+beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smallbms-cli-'))));
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const lines = { dischargeAllowed: 'asserted' } as HistoryEvent['lines'];
+const event = (seq: number, e: Partial<HistoryEvent>): HistoryEvent =>
+  ({
+    seq,
+    t: seq * 1000,
+    wallTime: `2026-11-29T10:00:0${seq}.000Z`,
+    reason: 'why',
+    lines,
+    ...e,
+  }) as HistoryEvent;
+
+test('events: "state REMOTE_OFF → NORMAL" (not "state state"), "load output off", "alarm lowSoc 0 → 1"; -n N keeps the last N', async () => {
+  const history = [
+    event(1, { kind: 'state', name: 'state', from: 'REMOTE_OFF', to: 'NORMAL' }),
+    event(2, { kind: 'output', name: 'load', from: true, to: false }),
+    event(3, { kind: 'alarm', name: 'lowSoc', from: 0, to: 1 }),
+  ];
+  fs.writeFileSync(
+    path.join(dir, 'events.jsonl'),
+    history.map((e) => JSON.stringify(e)).join('\n') + '\n',
+  );
+  const io = new Recorder();
+  expect(await main(['events', '--data-dir', dir], io)).toBe(0);
+  expect(io.out).toEqual([
+    '2026-11-29T10:00:01.000Z state REMOTE_OFF → NORMAL: why',
+    '2026-11-29T10:00:02.000Z load output off: why',
+    '2026-11-29T10:00:03.000Z alarm lowSoc 0 → 1: why',
+  ]);
+  const last = new Recorder();
+  expect(await main(['events', '--data-dir', dir, '-n', '1'], last)).toBe(0);
+  expect(last.out).toEqual(['2026-11-29T10:00:03.000Z alarm lowSoc 0 → 1: why']);
+});
+
+test('--help lists every command with its options, events -n N and dry-run included', async () => {
+  const io = new Recorder();
+  expect(await main(['--help'], io)).toBe(0);
+  expect(io.stdout).toBe(usage());
+  expect(io.stdout).toContain('smallbms events [--json] [--follow] [-n N]');
+  expect(io.stdout).toContain('smallbms dry-run [on|off]');
+  for (const [name, c] of Object.entries(COMMANDS)) {
+    const one = new Recorder();
+    expect(await main([name, '--help'], one)).toBe(0);
+    expect(one.out[0]).toBe(`usage: smallbms ${c.usage}`);
+  }
+});
+
+test.each(Object.keys(COMMANDS))(
+  '%s --bogus is refused with exit 2, before the command runs',
+  async (name) => {
+    const io = new Recorder();
+    expect(await main([name, '--bogus'], io)).toBe(2);
+    expect(io.err).toEqual([
+      `smallbms ${name}: unknown option --bogus`,
+      `usage: smallbms ${COMMANDS[name].usage}`,
+    ]);
+    expect(io.stdout).toBe('');
+  },
+);
+
+test('a missing value, a stray word and --opt=value', async () => {
+  const missing = new Recorder();
+  expect(await main(['events', '-n'], missing)).toBe(2);
+  expect(missing.err[0]).toBe('smallbms events: -n needs a value');
+  const stray = new Recorder();
+  expect(await main(['status', 'now'], stray)).toBe(2);
+  expect(stray.err[0]).toBe('smallbms status: unexpected argument "now"');
+  const extra = new Recorder();
+  expect(await main(['dry-run', 'on', 'off'], extra)).toBe(2);
+  fs.writeFileSync(path.join(dir, 'events.jsonl'), '');
+  expect(await main(['events', `--data-dir=${dir}`], new Recorder())).toBe(0);
+});
+
+test('the real launcher: status --bogus exits 2 with the reason on stderr', () => {
+  const run = spawnSync(process.execPath, [ensureBundle(), 'status', '--bogus'], {
+    encoding: 'utf8',
+  });
+  expect(run.status).toBe(2);
+  expect(run.stderr).toContain('smallbms status: unknown option --bogus');
+  expect(run.stdout).toBe('');
+});
+
+test('dbus-daemon is looked up on PATH; missing, it says what to install', async () => {
+  const bin = path.join(dir, 'bin');
+  fs.mkdirSync(bin);
+  expect(findDbusDaemon(bin)).toBeNull();
+  fs.writeFileSync(path.join(bin, 'dbus-daemon'), '#!/bin/sh\n', { mode: 0o755 });
+  expect(findDbusDaemon(`/nonexistent${path.delimiter}${bin}`)).toBe(path.join(bin, 'dbus-daemon'));
+  fs.chmodSync(path.join(bin, 'dbus-daemon'), 0o644);
+  expect(findDbusDaemon(bin)).toBeNull();
+
+  const saved = process.env.PATH;
+  process.env.PATH = path.join(dir, 'empty');
+  try {
+    await expect(startDbusDaemon()).rejects.toThrow(
+      'dbus-daemon not found on PATH (Debian/Ubuntu: apt-get install dbus)',
+    );
+  } finally {
+    process.env.PATH = saved;
+  }
+});

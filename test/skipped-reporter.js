@@ -1,0 +1,48 @@
+'use strict';
+/**
+ * A jest reporter that ends every `npm test` with what did not run and why: the suites that
+ * skipped because a program is missing (test/tools.js), any other skipped test, and the one
+ * apt-get line that installs what is missing.
+ */
+const path = require('path');
+const { TOOLS, findTool, installHint } = require('./tools');
+
+/** The summary lines for a finished run (exported for its own test). */
+function summary(results, rootDir, tools = TOOLS, find = findTool) {
+  const rel = (file) => path.relative(rootDir, file).split(path.sep).join('/');
+  const byFile = new Map(results.testResults.map((r) => [rel(r.testFilePath), r]));
+  const missing = tools.filter((t) => !find(t.name));
+  const explained = new Set();
+  const lines = [];
+  for (const tool of missing) {
+    lines.push(`  ${tool.name} not found: ${tool.effect} (apt-get install ${tool.apt})`);
+    for (const suite of tool.suites) {
+      explained.add(suite);
+      const r = byFile.get(suite);
+      if (r) lines.push(`    skipped ${suite} (${r.numPendingTests} tests)`);
+    }
+  }
+  for (const [file, r] of byFile) {
+    if (r.numPendingTests > 0 && !explained.has(file)) {
+      lines.push(`  skipped ${r.numPendingTests} tests in ${file} (marked skip in the file)`);
+    }
+  }
+  if (lines.length === 0) return ['Every suite ran: all the optional tools were found.'];
+  const hint = installHint(missing);
+  return ['Not run on this machine:', ...lines, ...(hint ? [`To run everything: ${hint}`] : [])];
+}
+
+class SkippedReporter {
+  constructor(globalConfig) {
+    this.rootDir = globalConfig.rootDir;
+  }
+
+  onRunComplete(_contexts, results) {
+    const text = `\n${summary(results, this.rootDir).join('\n')}\n`;
+    // Last, after the coverage table that jest prints after the reporters.
+    process.once('exit', () => process.stderr.write(text));
+  }
+}
+
+module.exports = SkippedReporter;
+module.exports.summary = summary;

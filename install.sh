@@ -175,6 +175,30 @@ relay_setting() {
 }
 input_setting() { echo "/Settings/DigitalInput/$1/Type"; }
 
+# dbus-digitalinputs publishes com.victronenergy.digitalinput.input_N for types 2 to 10, but
+# only 10 (generic I/O) is a plain input; 2 to 9 make it a door, bilge, alarm or generator input.
+input_type_name() {
+	case $1 in
+	2) echo door ;;
+	3) echo "bilge pump" ;;
+	4) echo "bilge alarm" ;;
+	5) echo "burglar alarm" ;;
+	6) echo "smoke alarm" ;;
+	7) echo "fire alarm" ;;
+	8) echo "CO2 alarm" ;;
+	9) echo generator ;;
+	*) return 1 ;;
+	esac
+}
+
+# alarm_type_note N TYPE: the warning for a "digitalinput" line's input N set to TYPE 2 to 9
+alarm_type_note() {
+	name=$(input_type_name "$2") || return 1
+	note="digital input $1 type is $2 ($name), not generic I/O (10): $APP reads it, but Venus treats it as a $name input (shown as one, with its own alarm when that input's alarm is enabled)"
+	[ "$2" = 9 ] && note="$note and tells the Multi and the generator start/stop that a generator runs or stops with it"
+	printf '%s; set it to generic I/O: dbus -y %s %s SetValue 10\n' "$note" "$SETTINGS" "$(input_setting "$1")"
+}
+
 # What a config uses of the GX, one "KIND N" line each: "relay N" (a GX relay), "input N" (a
 # digital input read through sysfs), "dinput N" (a digital input read from dbus-digitalinputs).
 config_resources() {
@@ -474,8 +498,12 @@ plan_settings() {
 			continue
 		fi
 		[ "$cur" = "$want" ] && continue
-		# any type from 2 (door) to 10 publishes com.victronenergy.digitalinput.input_N: keep it
-		[ "$kind" = dinput ] && [ "$cur" -ge 2 ] 2>/dev/null && continue
+		# types 2 (door) to 9 (generator) publish com.victronenergy.digitalinput.input_N too:
+		# keep the installer's choice, but say what Venus does with it
+		if [ "$kind" = dinput ] && note=$(alarm_type_note "$n" "$cur"); then
+			warn "$note"
+			continue
+		fi
 		PLAN="$PLAN$p $cur $want $what
 "
 	done <<EOF
@@ -944,7 +972,11 @@ do_status() {
 				;;
 			dinput)
 				cur=$(dbus_get "$(input_setting "$n")") || continue
-				[ "$cur" -ge 2 ] 2>/dev/null || problem "digital input $n type is $cur: Venus does not publish it, so $APP cannot read it (set it to generic I/O, or install.sh --set-relays)"
+				if note=$(alarm_type_note "$n" "$cur"); then
+					warn "$note"
+				elif [ "$cur" != 10 ]; then
+					problem "digital input $n type is $cur: Venus does not publish it, so $APP cannot read it (set it to generic I/O, or install.sh --set-relays)"
+				fi
 				;;
 			esac
 		done <<EOF

@@ -396,6 +396,65 @@ describe('relays and inputs', () => {
     expect(fs.existsSync(p(g, 'data/dbus-smallbms/relay-ui'))).toBe(false);
   });
 
+  test.each(shells)(
+    'an alarm type on a digitalinput input is kept, with a warning at install and in status (%s)',
+    (shell) => {
+      const g = gx({
+        shell,
+        settings: {
+          '/Settings/Relay/Function': 2,
+          '/Settings/Relay/1/Function': 2,
+          '/Settings/DigitalInput/1/Type': 0,
+          '/Settings/DigitalInput/3/Type': 2,
+        },
+      });
+      writeConfig(g, userConfig);
+      const r = run(g, ['--set-relays', '--yes']);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain(
+        'WARNING: digital input 3 type is 2 (door), not generic I/O (10): dbus-smallbms reads it, but Venus treats it as a door input',
+      );
+      expect(r.stderr).toContain(
+        'dbus -y com.victronenergy.settings /Settings/DigitalInput/3/Type SetValue 10',
+      );
+      expect(calls(g).filter((c) => c.includes('SetValue'))).toEqual([]);
+      expect(readSettings(g)['/Settings/DigitalInput/3/Type']).toBe('2');
+      const s = run(g, ['--status']);
+      expect(s.code).toBe(0); // Venus publishes it: a warning, not a problem
+      expect(s.stderr).toContain('digital input 3 type is 2 (door)');
+      expect(s.out).toContain('No problems found');
+      // generic I/O: no warning
+      writeSettings(g.store, { ...readSettings(g), '/Settings/DigitalInput/3/Type': 10 });
+      expect(run(g, ['--status']).stderr).not.toContain('digital input 3');
+      // generator: the warning names what Venus does with a generator input
+      writeSettings(g.store, { ...readSettings(g), '/Settings/DigitalInput/3/Type': 9 });
+      const gen = run(g, ['--status']);
+      expect(gen.code).toBe(0);
+      expect(gen.stderr).toContain('type is 9 (generator)');
+      expect(gen.stderr).toContain('a generator runs or stops with it');
+    },
+  );
+
+  test('touch enable (11) is not published by Venus: --set-relays takes it, status flags it', () => {
+    const g = gx({
+      settings: {
+        '/Settings/Relay/Function': 2,
+        '/Settings/Relay/1/Function': 2,
+        '/Settings/DigitalInput/1/Type': 0,
+        '/Settings/DigitalInput/3/Type': 11,
+      },
+    });
+    writeConfig(g, userConfig);
+    expect(run(g, []).code).toBe(0);
+    const s = run(g, ['--status']);
+    expect(s.code).toBe(1);
+    expect(s.out).toContain('digital input 3 type is 11: Venus does not publish it');
+    expect(run(g, ['--set-relays', '--yes']).code).toBe(0);
+    expect(calls(g)).toContain(
+      'dbus com.victronenergy.settings /Settings/DigitalInput/3/Type SetValue 10',
+    );
+  });
+
   test('uninstall leaves a setting the user changed since install', () => {
     const g = gx();
     writeConfig(g, userConfig);

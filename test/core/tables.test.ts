@@ -69,6 +69,24 @@ describe('priorities: REMOTE_OFF > FAULT > LOADS_OFF_UV > LOADS_OFF_SOC > PRE_AL
     expect(h.eventsOf('state', 'state').pop()?.reason).toMatch(/dischargeAllowed unhealthy/);
   });
 
+  test('once decided, never back to STARTING: a line losing its reading within the hold is unhealthy', () => {
+    // Found by the properties (seed 78295827): NORMAL with loads on, then within the first
+    // 3 s ATD released and an optional line back to unknown. Going back to STARTING would
+    // hold, then decide by levels when the hold ends and drop the loads with no pre-alarm.
+    const h = new Harness({ input: { lines: { highTemperature: 'released' } } });
+    expect(h.state).toBe('NORMAL');
+    h.set({ lines: { dischargeAllowed: 'released', highTemperature: 'unknown' } });
+    expect(h.state).toBe('PRE_ALARM');
+    expect(h.last.held).toBe(false);
+    expect(h.outputs).toEqual({ load: true, charge: false, preAlarm: true });
+    expect(h.alarms.bmsCable).toBe(2);
+    h.advance(3000);
+    expect(h.outputs.load).toBe(true);
+    h.advance(27_000);
+    expect(h.state).toBe('LOADS_OFF_UV');
+    expect(h.whenOutput('load', false)).toBe(T0 + 30_000);
+  });
+
   test('the start-up hold: an optional line unread after 3 s blocks what it guards only', () => {
     const h = new Harness({ input: { lines: { highTemperature: 'unknown' } } });
     h.advance(3000);

@@ -34,6 +34,7 @@ export function initialMemory(restored?: PersistedMemory): EngineMemory {
     state: 'STARTING',
     outputs: { load: false, charge: false, preAlarm: false },
     startedAt: null,
+    everyLineRead: false,
     preAlarmOnSince: null,
     uvPending: false,
     uvLatched: false,
@@ -80,9 +81,13 @@ export function step(
   const { soc } = input;
   // The start-up hold (section 4): once it has run, a line still without a first reading
   // is unhealthy, so the rules apply (FAULT for a required line) instead of waiting on.
+  // Once every line has been read the hold is over for good: a line that loses its reading
+  // later is unhealthy at once, never "unread" again (going back to STARTING would decide by
+  // levels when the hold ends and could drop loads without the pre-alarm lead).
   const startedAt = memory.startedAt ?? now;
   const holdEnd = startedAt + p.startupHoldS * 1000;
-  const holdOver = now >= holdEnd;
+  const everyLineRead = memory.everyLineRead || unreadLines(input.lines).length === 0;
+  const holdOver = now >= holdEnd || memory.everyLineRead;
   const unread = holdOver ? unreadLines(input.lines) : [];
   const lines = unreadAsUnhealthy(input.lines, unread);
   const gate = gateOf({ ...input, lines }, { s: p.startupHoldS, unread });
@@ -214,6 +219,7 @@ export function step(
     state,
     outputs,
     startedAt,
+    everyLineRead,
     preAlarmOnSince: outputs.preAlarm ? preAlarmSince : null,
     uvPending,
     uvLatched,

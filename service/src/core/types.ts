@@ -120,6 +120,8 @@ export interface EngineMemory {
   outputs: Outputs;
   /** Monotonic time of the first step (the start-up hold runs from it); null before it. */
   startedAt: number | null;
+  /** Every wired line has had a first reading once: from then on the hold is over for good. */
+  everyLineRead: boolean;
   /** Monotonic time the pre-alarm output last went on, null while off. */
   preAlarmOnSince: number | null;
   /** ATD dropped while loads were on: the load-disconnect countdown runs. */

@@ -94,6 +94,8 @@ export class App {
   private readonly overrides = new OverrideCounter();
   private overrideTimer: ReturnType<Clock['setTimeout']> | null = null;
   private unwatchUi: (() => void) | null = null;
+  /** The edited config switched dry run at this start: an event once the history is open. */
+  private readonly dryRunFromEditedConfig: boolean;
 
   constructor(private readonly o: AppOptions) {
     const { config, clock, logger, bus } = o;
@@ -102,6 +104,7 @@ export class App {
     const loaded = loadControls(config.dataDir, config.dryRun);
     this.controls = loaded.controls;
     if (loaded.warning) logger.warn(loaded.warning);
+    this.dryRunFromEditedConfig = loaded.configWon;
     if (loaded.configWon) logger.warn({ dryRun: config.dryRun }, 'dry run from the edited config');
     if (loaded.stale) void this.saveControls(this.controls);
     if (this.controls.dryRun) logger.warn(dryRunNote(this.controls));
@@ -234,6 +237,10 @@ export class App {
     const opened = await this.history.open();
     if (opened.corruptedLines > 0) {
       logger.warn({ corrupted: opened.corruptedLines }, 'event history had corrupted lines');
+    }
+    if (this.dryRunFromEditedConfig) {
+      const on = this.controls.dryRun;
+      this.recordControl('dryRun', !on, on, `set by ${this.controls.dryRunBy} (edited)`);
     }
     this.lines.onChange((role, status) => {
       logger.debug({ role, status }, 'line');

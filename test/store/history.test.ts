@@ -9,8 +9,8 @@ import {
   readEventsFile,
   type HistoryIo,
 } from '../../service/src/store/history';
-
 import { parseEventLines } from '../../service/src/store/event-lines';
+
 let dir: string;
 let file: string;
 beforeEach(() => {

@@ -20,7 +20,9 @@ import {
   waitValue,
   type Running,
 } from './harness';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { ensureBundle } from '../../scripts/bundle.js';
 import type { HistoryEvent } from '../../service/src/status';
 
 const SPEED = 20;
@@ -348,6 +350,25 @@ test('dry run across restarts: the live switch persists until the config is edit
     setConfigDryRun(false);
   }
   await backToNormal();
+});
+
+test('`smallbms status | head -2` ends quietly (no EPIPE stack trace)', () => {
+  const run = spawnSync(
+    'bash',
+    ['-c', '"$NODE" "$BUNDLE" status | head -2; echo "rc=${PIPESTATUS[0]}" >&2'],
+    {
+      encoding: 'utf8',
+      timeout: 30000,
+      env: {
+        ...process.env,
+        NODE: process.execPath,
+        BUNDLE: ensureBundle(),
+        DBUS_SYSTEM_BUS_ADDRESS: r.gx.address ?? '',
+      },
+    },
+  );
+  expect(run.stdout.split('\n')[0]).toMatch(/^com\.victronenergy\.battery\.smallbms /);
+  expect(run.stderr).toBe('rc=0\n');
 });
 
 test('/Mode written as a bare int32 (dbus-send style) and standby survives a restart', async () => {

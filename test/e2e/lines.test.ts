@@ -20,7 +20,7 @@ import {
   waitValue,
   type Running,
 } from './harness';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { ensureBundle } from '../../scripts/bundle.js';
 import type { HistoryEvent } from '../../service/src/status';
@@ -352,23 +352,29 @@ test('dry run across restarts: the live switch persists until the config is edit
   await backToNormal();
 });
 
-test('`smallbms status | head -2` ends quietly (no EPIPE stack trace)', () => {
-  const run = spawnSync(
+test('`smallbms status | head -2` ends quietly (no EPIPE stack trace)', async () => {
+  // Not spawnSync: the simulated GX's stand-ins live in this process and must keep answering.
+  const child = spawn(
     'bash',
     ['-c', '"$NODE" "$BUNDLE" status | head -2; echo "rc=${PIPESTATUS[0]}" >&2'],
     {
-      encoding: 'utf8',
-      timeout: 30000,
       env: {
         ...process.env,
         NODE: process.execPath,
         BUNDLE: ensureBundle(),
         DBUS_SYSTEM_BUS_ADDRESS: r.gx.address ?? '',
       },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  expect(run.stdout.split('\n')[0]).toMatch(/^com\.victronenergy\.battery\.smallbms /);
-  expect(run.stderr).toBe('rc=0\n');
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  await new Promise((resolve) => child.on('close', resolve));
+  expect(stdout.split('\n')[0]).toMatch(/^com\.victronenergy\.battery\.smallbms /);
+  expect(stdout.split('\n').length).toBe(3);
+  expect(stderr).toBe('rc=0\n');
 });
 
 test('/Mode written as a bare int32 (dbus-send style) and standby survives a restart', async () => {

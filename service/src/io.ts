@@ -60,3 +60,22 @@ export function argProblem(argv: readonly string[], spec: ArgSpec): string | nul
   if (words.length > allowed) return `unexpected argument "${words[allowed]}"`;
   return null;
 }
+
+/**
+ * A reader that went away (`smallbms status | head -2`) makes the next write fail with EPIPE.
+ * That is no error of the command: end the process quietly with the exit code it has so far.
+ */
+export function endQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  });
+}
+
+/** `-n N`: a whole number ≥ 1, or a sentence saying what is wrong. */
+export function positiveCount(text: string, name: string): number | string {
+  if (!/^[0-9]+$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
+    return `${name} must be a whole number ≥ 1 (got "${text}")`;
+  }
+  return Number(text);
+}

@@ -51,6 +51,10 @@ export interface HistoryEvent extends EngineEvent {
 export function eventWhat(e: Pick<HistoryEvent, 'kind' | 'name' | 'from' | 'to'>): string {
   const show = (v: string | number | boolean | null): string => (v === null ? '-' : String(v));
   if (e.kind === 'output') return `${e.name} output ${e.to === true ? 'on' : 'off'}`;
+  // Commissioning: `dry run on`, `test-output load off`.
+  if (e.kind === 'control') {
+    return `${e.name === 'dryRun' ? 'dry run' : e.name} ${e.to === true ? 'on' : 'off'}`;
+  }
   // A state event's name is "state": say it once.
   const subject = e.kind === e.name ? e.kind : `${e.kind} ${e.name}`;
   return `${subject} ${show(e.from)} → ${show(e.to)}`;

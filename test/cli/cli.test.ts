@@ -118,3 +118,83 @@ test('dbus-daemon is looked up on PATH; missing, it says what to install', async
     process.env.PATH = saved;
   }
 });
+
+test('events: commissioning actions read "dry run on" and "test-output load off"', async () => {
+  const history = [
+    event(1, { kind: 'control', name: 'dryRun', from: false, to: true, reason: 'set by X' }),
+    event(2, { kind: 'control', name: 'test-output load', from: null, to: false }),
+  ];
+  fs.writeFileSync(
+    path.join(dir, 'events.jsonl'),
+    history.map((e) => JSON.stringify(e)).join('\n') + '\n',
+  );
+  const io = new Recorder();
+  expect(await main(['events', '--data-dir', dir], io)).toBe(0);
+  expect(io.err).toEqual([]); // no line skipped as corrupt: `control` is a known kind
+  expect(io.out).toEqual([
+    '2026-11-29T10:00:01.000Z dry run on: set by X',
+    '2026-11-29T10:00:02.000Z test-output load off: why',
+  ]);
+});
+
+test.each(['abc', '0', '-3', '1.5', ''])(
+  'events -n %p is refused with exit 2 and a clear message',
+  async (n) => {
+    fs.writeFileSync(path.join(dir, 'events.jsonl'), '');
+    const io = new Recorder();
+    expect(await main(['events', '--data-dir', dir, '-n', n], io)).toBe(2);
+    expect(io.err[0]).toBe(`smallbms events: -n must be a whole number ≥ 1 (got "${n}")`);
+    expect(io.stdout).toBe('');
+  },
+);
+
+test.each(Object.keys(COMMANDS))('%s --help lists every option it accepts', async (name) => {
+  const io = new Recorder();
+  expect(await main([name, '--help'], io)).toBe(0);
+  const { flags = [], values = [] } = COMMANDS[name].args;
+  const options = io.out.slice(io.out.indexOf('options:') + 1);
+  for (const o of [...flags, ...values]) {
+    // Each on its own line, described (not the bare name), with FILE/N/... after a value.
+    const line = options.find((l) => l.trim().split(/\s+/)[0] === o);
+    expect({ o, line }).toEqual({ o, line: expect.stringMatching(/\S\s{2,}\S/) });
+    if (values.includes(o)) expect(line?.trim().split(/\s+/)[1]).toMatch(/^[A-Z]+$/);
+  }
+  if (flags.length + values.length === 0) expect(io.out).not.toContain('options:');
+});
+
+describe('a closed stdout ends the command quietly (no EPIPE stack trace)', () => {
+  const example = path.resolve(__dirname, '../../service/conf/smallbms.cerbo-gx.example.json');
+  // `| true` closes the pipe before the command writes: every write meets EPIPE.
+  const piped = (args: string, reader: string): { rc: string; stderr: string } => {
+    const r = spawnSync(
+      'bash',
+      ['-c', `"$NODE" "$BUNDLE" ${args} | ${reader}; echo "rc=\${PIPESTATUS[0]}" >&2`],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, NODE: process.execPath, BUNDLE: ensureBundle() },
+        timeout: 30000,
+      },
+    );
+    const lines = r.stderr.trim().split('\n');
+    return { rc: lines[lines.length - 1], stderr: lines.slice(0, -1).join('\n') };
+  };
+
+  test('check-config FILE | true, | head -1', () => {
+    expect(piped(`check-config "${example}"`, 'true')).toEqual({ rc: 'rc=0', stderr: '' });
+    expect(piped(`check-config "${example}"`, 'head -1 >/dev/null')).toEqual({
+      rc: 'rc=0',
+      stderr: '',
+    });
+  });
+
+  test('events (many) | head -2', () => {
+    const many = Array.from({ length: 3000 }, (_, i) =>
+      JSON.stringify(event(i + 1, { kind: 'alarm', name: 'lowSoc', from: 0, to: 1 })),
+    );
+    fs.writeFileSync(path.join(dir, 'events.jsonl'), many.join('\n') + '\n');
+    expect(piped(`events --data-dir "${dir}" -n 3000`, 'head -2 >/dev/null')).toEqual({
+      rc: 'rc=0',
+      stderr: '',
+    });
+  });
+});

@@ -425,3 +425,76 @@ test('an unknown board is reported once, without limits of some other board', as
   expect(io.err).toHaveLength(3);
   expect(io.stderr).toContain('$.lines.preAlarm.source.input: must be ≤ 8; got 9');
 });
+
+describe('check-config warns (exit 0) about valid settings that give up a fail-safe', () => {
+  const cases: [string, (d: Doc) => void, RegExp][] = [
+    [
+      'assertedLevel 1 on a digitalinput line',
+      (d) => withValue(d, 'lines.chargeAllowed.assertedLevel', 1),
+      /^ {2}lines\.chargeAllowed: assertedLevel 1 on a digitalinput input: a broken wire .* reads "asserted" \(allowed\)/,
+    ],
+    [
+      'assertedLevel 1 on a gpio line',
+      (d) =>
+        withValue(d, 'lines.dischargeAllowed', {
+          source: { type: 'gpio', path: '/dev/gpio/x/value' },
+          assertedLevel: 1,
+        }),
+      /^ {2}lines\.dischargeAllowed: assertedLevel 1 on a gpio input/,
+    ],
+    [
+      'an inverted load target',
+      (d) => withValue(d, 'outputs.load', [{ type: 'relay', relay: 1, invert: true }]),
+      /^ {2}outputs\.load\[0\]: invert: .*a dead GX or a cut wire allows load/,
+    ],
+    [
+      'bootPolicy hold',
+      (d) => withValue(d, 'bootPolicy', 'hold'),
+      /^ {2}bootPolicy "hold": after a GX reboot the relays keep their last state/,
+    ],
+    [
+      'charge with no target',
+      (d) => withValue(d, 'outputs.charge', []),
+      /^ {2}outputs\.charge: no target: nothing disconnects charge/,
+    ],
+    [
+      'load with no target',
+      (d) => withValue(d, 'outputs.load', []),
+      /^ {2}outputs\.load: no target/,
+    ],
+    [
+      'dryRun true',
+      (d) => withValue(d, 'dryRun', true),
+      /^ {2}dryRun true: no target is driven, protection is OFF/,
+    ],
+  ];
+  test.each(cases)('%s', async (name, change, warning) => {
+    const file = writeTemp(dir, `warn-${name.replace(/\W+/g, '-')}.json`, mutate(change));
+    const io = new Recorder();
+    expect(await checkConfigCommand([file], io, {})).toBe(0);
+    expect(io.stderr).toBe('');
+    expect(io.out[0]).toBe(`${file}: valid`);
+    const at = io.out.indexOf('warnings (1): valid, but not fail-safe:');
+    expect(at).toBeGreaterThan(0);
+    expect(io.out.slice(at + 1)).toEqual([expect.stringMatching(warning)]);
+  });
+
+  test('the fail-safe minimal config has no warnings; an inverted pre-alarm is not one', async () => {
+    const file = writeTemp(
+      dir,
+      'warn-none.json',
+      mutate((d) => withValue(d, 'outputs.preAlarm', [{ type: 'buzzer', invert: true }])),
+    );
+    const io = new Recorder();
+    expect(await checkConfigCommand([file], io, {})).toBe(0);
+    expect(io.stdout).not.toContain('warning');
+  });
+
+  test('the Cerbo GX example starts in dry run and says so', async () => {
+    const file = path.join(root, 'service/conf/smallbms.cerbo-gx.example.json');
+    const io = new Recorder();
+    expect(await checkConfigCommand([file], io, {})).toBe(0);
+    expect(io.stdout).toContain('DRY RUN');
+    expect(io.stdout).toMatch(/warnings \(1\)[^\n]*\n {2}dryRun true: .*protection is OFF/);
+  });
+});

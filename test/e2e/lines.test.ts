@@ -20,6 +20,10 @@ import {
   waitValue,
   type Running,
 } from './harness';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import { ensureBundle } from '../../scripts/bundle.js';
+import type { HistoryEvent } from '../../service/src/status';
 
 const SPEED = 20;
 let r: Running;
@@ -39,6 +43,12 @@ const relays = (): [number | null, number | null] => [
   r.gx.board.readRelay(1),
   r.gx.board.readRelay(2),
 ];
+
+const DRY_NOTE = 'dry run: outputs are not driven, protection is off';
+const isControl =
+  (name: string, to: boolean) =>
+  (e: HistoryEvent): boolean =>
+    e.kind === 'control' && e.name === name && e.to === to;
 
 async function backToNormal(): Promise<void> {
   await waitValue(r, '/Bms/State', (v) => v === 1, 'NORMAL');
@@ -225,6 +235,9 @@ test('dry run drives nothing; test-output works only in dry run', async () => {
   expect(refused.code).toBe(1);
   expect(refused.stderr).toMatch(/dry run/);
   expect(relays()).toEqual([1, 1]);
+  // Each test-output is an event, refused or not.
+  const refusedEvent = await waitEvent(r.gx, isControl('test-output load', false), 'refused');
+  expect(refusedEvent.reason).toMatch(/^D-Bus \/Bms\/TestOutput: not driven \(.*only in dry run/);
 
   // `smallbms dry-run` reads and sets /Bms/DryRun over D-Bus, as the console does.
   const shown = await cli(r.gx.address, ['dry-run']);
@@ -236,6 +249,19 @@ test('dry run drives nothing; test-output works only in dry run', async () => {
   expect(await r.value('/Bms/DryRun')).toBe(1);
   expect((await cli(r.gx.address, ['dry-run', 'maybe'])).code).toBe(2);
   expect(await r.value('/Bms/DryRun')).toBe(1);
+  // Switching dry run is an event, with who did it; /Bms/Notes and `status` say it.
+  const dryOn = await waitEvent(r.gx, isControl('dryRun', true), 'dry run on event');
+  expect(dryOn).toMatchObject({
+    from: false,
+    reason: expect.stringMatching(/D-Bus \/Bms\/DryRun/),
+  });
+  await waitValue(r, '/Bms/Notes', (v) => String(v).includes(DRY_NOTE), 'dry-run note');
+  expect(String(await r.value('/Bms/Notes'))).toContain('(set by D-Bus /Bms/DryRun');
+  const status = await cli(r.gx.address, ['status']);
+  expect(status.stdout).toMatch(/^notes {6}dry run: outputs are not driven, protection is off/m);
+  expect(status.stdout).toMatch(/^last event .* dry run on: set by D-Bus \/Bms\/DryRun/m);
+  const events = await cli(r.gx.address, ['events', '--config', r.gx.configFile, '-n', '1']);
+  expect(events.stdout).toMatch(/ dry run on: set by D-Bus \/Bms\/DryRun/);
   const mark = lastSeq(r.gx);
   // Sample every target file all along the PRE_ALARM → LOADS_OFF_UV cycle.
   const samples = new Set<string>();
@@ -264,6 +290,8 @@ test('dry run drives nothing; test-output works only in dry run', async () => {
     'charge relay off by test-output',
   );
   expect(r.gx.board.readRelay(1)).toBe(1);
+  const tested = await waitEvent(r.gx, isControl('test-output charge', false), 'test-output');
+  expect(tested.reason).toMatch(/^D-Bus \/Bms\/TestOutput: driven \(relay 2/);
 
   // Dry run off: the targets follow the engine again (load off for UV, charge allowed).
   const off = await cli(r.gx.address, ['dry-run', 'off']);
@@ -271,8 +299,82 @@ test('dry run drives nothing; test-output works only in dry run', async () => {
   expect(off.stdout).toMatch(/^dry run off/);
   expect(await r.value('/Bms/DryRun')).toBe(0);
   await waitFor(relays, (v) => v[0] === 0 && v[1] === 1, 'targets follow the engine');
+  await waitEvent(r.gx, isControl('dryRun', false), 'dry run off event', dryOn.seq);
+  expect(String(await r.value('/Bms/Notes'))).not.toContain(DRY_NOTE);
   r.gx.board.setInput(1, 0);
   await backToNormal();
+});
+
+test('dry run across restarts: the live switch persists until the config is edited', async () => {
+  const setConfigDryRun = (on: boolean): void => {
+    const c = JSON.parse(fs.readFileSync(r.gx.configFile, 'utf8')) as Record<string, unknown>;
+    c.dryRun = on;
+    fs.writeFileSync(r.gx.configFile, JSON.stringify(c, null, 2));
+  };
+  const dryRun = (): Promise<unknown> => r.value('/Bms/DryRun');
+  try {
+    // Config false; switched on live: kept over a restart, with a warning in the log.
+    expect((await cli(r.gx.address, ['dry-run', 'on'])).code).toBe(0);
+    await r.restart();
+    expect(await dryRun()).toBe(1);
+    await waitValue(r, '/Bms/Notes', (v) => String(v).includes('set by D-Bus /Bms/DryRun'));
+    const warns = (): string[] =>
+      r
+        .log()
+        .split('\n')
+        .filter((l) => l.includes('"level":40') && l.includes(DRY_NOTE));
+    expect(warns().length).toBeGreaterThanOrEqual(1);
+
+    // Commissioning config: dryRun true (an edit, though the live value is the same).
+    setConfigDryRun(true);
+    await r.restart();
+    expect(await dryRun()).toBe(1);
+    await waitValue(r, '/Bms/Notes', (v) => String(v).includes('set by the config'));
+    expect(r.log()).toMatch(/"level":40[^\n]*config: dryRun true: no target is driven/);
+
+    // Switched off live; the config (still true, not edited) does not switch it back.
+    expect((await cli(r.gx.address, ['dry-run', 'off'])).code).toBe(0);
+    await r.restart();
+    expect(await dryRun()).toBe(0);
+
+    // On again live, then the user sets "dryRun": false: the edited config wins.
+    expect((await cli(r.gx.address, ['dry-run', 'on'])).code).toBe(0);
+    const mark = lastSeq(r.gx);
+    setConfigDryRun(false);
+    await r.restart();
+    expect(await dryRun()).toBe(0);
+    const e = await waitEvent(r.gx, isControl('dryRun', false), 'dry run off by the config', mark);
+    expect(e.reason).toBe('set by the config (dryRun) (edited)');
+    expect(String(await r.value('/Bms/Notes'))).not.toContain(DRY_NOTE);
+  } finally {
+    setConfigDryRun(false);
+  }
+  await backToNormal();
+});
+
+test('`smallbms status | head -2` ends quietly (no EPIPE stack trace)', async () => {
+  // Not spawnSync: the simulated GX's stand-ins live in this process and must keep answering.
+  const child = spawn(
+    'bash',
+    ['-c', '"$NODE" "$BUNDLE" status | head -2; echo "rc=${PIPESTATUS[0]}" >&2'],
+    {
+      env: {
+        ...process.env,
+        NODE: process.execPath,
+        BUNDLE: ensureBundle(),
+        DBUS_SYSTEM_BUS_ADDRESS: r.gx.address ?? '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  await new Promise((resolve) => child.on('close', resolve));
+  expect(stdout.split('\n')[0]).toMatch(/^com\.victronenergy\.battery\.smallbms /);
+  expect(stdout.split('\n').length).toBe(3);
+  expect(stderr).toBe('rc=0\n');
 });
 
 test('/Mode written as a bare int32 (dbus-send style) and standby survives a restart', async () => {

@@ -216,6 +216,32 @@ test('someone else switching our relay is an event on MQTT too (and it is restor
   await waitRelays(1, 1, 1000);
 });
 
+test('commissioning: dry run on/off and a test-output are events on MQTT too', async () => {
+  const live = await subscriber(T.event);
+  const controls = (): Record<string, unknown>[] =>
+    live
+      .map((m) => JSON.parse(m.payload) as Record<string, unknown>)
+      .filter((x) => x.kind === 'control');
+  try {
+    expect(await r.setValue('/Bms/DryRun', 1)).toBe(0);
+    expect(await r.setValue('/Bms/TestOutput/Charge', 0)).toBe(0);
+    await waitRelays(1, 0);
+  } finally {
+    expect(await r.setValue('/Bms/DryRun', 0)).toBe(0);
+  }
+  await waitFor(() => controls().length >= 3, 3000, 'three control events');
+  expect(controls()).toEqual([
+    expect.objectContaining({ name: 'dryRun', from: false, to: true, seq: expect.any(Number) }),
+    expect.objectContaining({
+      name: 'test-output charge',
+      to: false,
+      reason: expect.stringMatching(/^D-Bus \/Bms\/TestOutput: driven/),
+    }),
+    expect.objectContaining({ name: 'dryRun', from: true, to: false }),
+  ]);
+  await backToNormal();
+});
+
 test('commands: off → REMOTE_OFF, on → back; bad commands refused, nothing changes', async () => {
   const results = await subscriber([T.result, T.state]);
   const pub = await publisher();

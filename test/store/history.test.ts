@@ -9,6 +9,7 @@ import {
   readEventsFile,
   type HistoryIo,
 } from '../../service/src/store/history';
+import { parseEventLines } from '../../service/src/store/event-lines';
 
 let dir: string;
 let file: string;
@@ -219,4 +220,22 @@ test('append cost: 1000 events appended one by one, each durable (measured)', as
   expect(durableMs).toBeLessThan(20_000);
   expect(hotMs).toBeLessThan(1000);
   expect(fileLines().length).toBeLessThanOrEqual(2000);
+});
+
+test('a commissioning (`control`) event is read back, an unknown kind is not', () => {
+  const line = (seq: number, kind: string): string =>
+    JSON.stringify({
+      seq,
+      t: seq,
+      wallTime: '2026-11-29T10:00:00.000Z',
+      kind,
+      name: 'dryRun',
+      from: false,
+      to: true,
+      reason: 'set by D-Bus /Bms/DryRun',
+      lines: { dischargeAllowed: 'asserted' },
+    });
+  const parsed = parseEventLines([line(1, 'control'), line(2, 'bogus')].join('\n'));
+  expect(parsed.events.map((e) => [e.seq, e.kind])).toEqual([[1, 'control']]);
+  expect(parsed.corrupted).toBe(1);
 });

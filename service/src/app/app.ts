@@ -35,13 +35,16 @@ import { batteryServiceName } from '../config/problem';
 import { BatteryPicture } from './battery-picture';
 import { dvccLimits, type DvccState } from './battery-service';
 import { Controller } from './controller';
-import { loadControls, saveControls, type Controls } from './controls';
+import { dryRunNote, loadControls, saveControls, type Controls } from './controls';
 import { DbusFace } from './dbus-face';
 import { Measurements } from './measurements';
 import { OverrideCounter } from './overrides';
 
 /** Logged once, when the engine has first decided (the start-up bench waits for it). */
 export const START_LOG = 'protecting: outputs decided from the lines';
+
+/** Who set dry run over D-Bus: the console, `smallbms dry-run`, or MQTT W/ (dbus-mqtt). */
+const DRY_RUN_BY_DBUS = 'D-Bus /Bms/DryRun (console, smallbms dry-run or MQTT)';
 
 export interface AppOptions {
   config: SmallBmsConfig;
@@ -91,14 +94,20 @@ export class App {
   private readonly overrides = new OverrideCounter();
   private overrideTimer: ReturnType<Clock['setTimeout']> | null = null;
   private unwatchUi: (() => void) | null = null;
+  /** The edited config switched dry run at this start: an event once the history is open. */
+  private readonly dryRunFromEditedConfig: boolean;
 
   constructor(private readonly o: AppOptions) {
     const { config, clock, logger, bus } = o;
     this.config = config;
     this.tunables = config.tunables;
-    const loaded = loadControls(config.dataDir, { remoteOn: true, dryRun: config.dryRun });
+    const loaded = loadControls(config.dataDir, config.dryRun);
     this.controls = loaded.controls;
     if (loaded.warning) logger.warn(loaded.warning);
+    this.dryRunFromEditedConfig = loaded.configWon;
+    if (loaded.configWon) logger.warn({ dryRun: config.dryRun }, 'dry run from the edited config');
+    if (loaded.stale) void this.saveControls(this.controls);
+    if (this.controls.dryRun) logger.warn(dryRunNote(this.controls));
 
     this.history = new EventHistory({
       file: path.join(config.dataDir, 'events.jsonl'),
@@ -175,7 +184,8 @@ export class App {
           onTunables: (t) => this.setTunables(t),
           handlers: {
             onMode: (on) => this.setControls({ ...this.controls, remoteOn: on }),
-            onDryRun: (on) => this.setControls({ ...this.controls, dryRun: on }),
+            onDryRun: (on) =>
+              this.setControls({ ...this.controls, dryRun: on, dryRunBy: DRY_RUN_BY_DBUS }),
             onTestOutput: (output, on) => this.testOutput(output, on),
           },
           log: (level, msg) => logger[level](msg),
@@ -227,6 +237,10 @@ export class App {
     const opened = await this.history.open();
     if (opened.corruptedLines > 0) {
       logger.warn({ corrupted: opened.corruptedLines }, 'event history had corrupted lines');
+    }
+    if (this.dryRunFromEditedConfig) {
+      const on = this.controls.dryRun;
+      this.recordControl('dryRun', !on, on, `set by ${this.controls.dryRunBy} (edited)`);
     }
     this.lines.onChange((role, status) => {
       logger.debug({ role, status }, 'line');
@@ -309,6 +323,8 @@ export class App {
     if (!r) return null;
     const m = this.measurements.get();
     const notes = [...r.notes, ...this.lines.problems(), ...this.driver.problems()];
+    const dry = dryRunNote(this.controls);
+    if (dry) notes.unshift(dry);
     const socProblem = this.measurements.problem();
     // The engine says what it does without SoC; this says why SoC is missing.
     if (socProblem) notes.push(socProblem);
@@ -441,19 +457,38 @@ export class App {
     this.controls = next;
     if (next.dryRun !== before.dryRun) await this.driver.setDryRun(next.dryRun);
     this.o.logger.info({ remoteOn: next.remoteOn, dryRun: next.dryRun }, 'controls');
+    if (next.dryRun !== before.dryRun) {
+      this.recordControl('dryRun', before.dryRun, next.dryRun, `set by ${next.dryRunBy}`);
+      if (next.dryRun) this.o.logger.warn(dryRunNote(next));
+    }
     this.evaluate();
     this.publish();
+    await this.saveControls(next);
+    return true;
+  }
+
+  private async saveControls(c: Controls): Promise<void> {
     try {
-      await saveControls(this.config.dataDir, next);
+      await saveControls(this.config.dataDir, c);
     } catch (err) {
       this.o.logger.error({ err: (err as Error).message }, 'controls cannot be saved');
     }
-    return true;
+  }
+
+  /** A commissioning action (dry run, test-output) is an event like any other. */
+  private recordControl(name: string, from: boolean | null, to: boolean, reason: string): void {
+    const lines = this.lines.snapshot();
+    this.record([{ t: this.o.clock.now(), kind: 'control', name, from, to, reason, lines }]);
+    this.publish();
   }
 
   private async testOutput(output: OutputName, on: boolean): Promise<boolean> {
     const reports = await this.driver.testOutput(output, on);
     this.o.logger.info({ output, on, reports: reports.map((r) => r.result) }, 'test output');
-    return reports.length > 0 && reports.every((r) => r.result.status === 'ok');
+    const ok = reports.length > 0 && reports.every((r) => r.result.status === 'ok');
+    const results = reports.map((r) => `${r.target}: ${r.result.message || r.result.status}`);
+    const how = `${ok ? 'driven' : 'not driven'} (${results.join('; ') || 'no target'})`;
+    this.recordControl(`test-output ${output}`, null, on, `D-Bus /Bms/TestOutput: ${how}`);
+    return ok;
   }
 }

@@ -4,6 +4,7 @@
  * JSON path, so a user fixes them all in one round.
  */
 import { loadConfigFile, resolveConfigPath } from '../config/load';
+import { configWarnings } from '../config/summary';
 import type { CliIo } from '../io';
 
 export const CHECK_CONFIG_USAGE =
@@ -35,7 +36,14 @@ export async function checkConfigCommand(
     for (const p of result.problems) out.error(`  ${p.path}: ${p.message}`);
     return 1;
   }
+  const warnings = configWarnings(result.config);
+  const n = warnings.length;
   out.log(`${file}: valid`);
   for (const line of result.summary) out.log(`  ${line}`);
+  if (n > 0) {
+    // Valid, so exit 0; but each of these gives up a fail-safe.
+    out.log(`warnings (${n}): valid, but not fail-safe:`);
+    for (const w of warnings) out.log(`  ${w}`);
+  }
   return 0;
 }

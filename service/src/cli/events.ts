@@ -7,15 +7,19 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatEvent, type HistoryEvent } from '../status';
 import { readEventsFile } from '../store/history';
-import { flag, option, type CliIo } from '../io';
+import { flag, option, positiveCount, type CliIo } from '../io';
 import { optionalConfig } from './remote';
 
 export async function eventsCommand(argv: string[], io: CliIo): Promise<number> {
+  const n = positiveCount(option(argv, '-n') ?? '50', '-n');
+  if (typeof n === 'string') {
+    io.error(`smallbms events: ${n}`);
+    return 2;
+  }
   const config = await optionalConfig(argv);
   const dataDir = option(argv, '--data-dir') ?? config?.dataDir ?? '/data/dbus-smallbms';
   const file = path.join(dataDir, 'events.jsonl');
   const json = flag(argv, '--json');
-  const count = Number(option(argv, '-n') ?? '50');
   const show = (e: HistoryEvent): void => io.log(json ? JSON.stringify(e) : formatEvent(e));
 
   if (!fs.existsSync(file)) {
@@ -27,7 +31,7 @@ export async function eventsCommand(argv: string[], io: CliIo): Promise<number> 
   const first = fs.existsSync(file)
     ? await readEventsFile(file)
     : { events: [], corruptedLines: 0 };
-  const initial = first.events.slice(-Math.max(0, count));
+  const initial = first.events.slice(-n);
   if (json && !flag(argv, '--follow')) io.log(JSON.stringify(initial, null, 2));
   else initial.forEach(show);
   if (first.corruptedLines > 0) io.error(`(${first.corruptedLines} corrupted lines skipped)`);

@@ -4,7 +4,7 @@
  * one entry to COMMANDS with a lazy import of its module.
  */
 import { version } from '../../../package.json';
-import { argProblem, type ArgSpec, type CliIo } from '../io';
+import { argProblem, endQuietlyOnClosedPipe, type ArgSpec, type CliIo } from '../io';
 
 /** A command: its arguments (after the command name) → exit code. */
 export type CommandFn = (argv: string[], io: CliIo) => Promise<number>;
@@ -63,6 +63,33 @@ export const COMMANDS: Record<string, CommandEntry> = {
   },
 };
 
+/** One line per option, for `smallbms <command> --help` (every option a command accepts). */
+export const OPTION_HELP: Record<string, string> = {
+  '--config': '--config FILE    the config (else $SMALLBMS_CONFIG, else /data/conf/smallbms.json)',
+  '--service': '--service NAME   the D-Bus service to reach (default: named by the config)',
+  '--data-dir': "--data-dir DIR   the history's directory (default: the config's dataDir)",
+  '-n': '-n N             the last N events, N a whole number ≥ 1 (default 50)',
+  '--json': '--json           JSON instead of text',
+  '--follow': '--follow         keep printing new events as they are written (Ctrl-C ends)',
+  '--no-dbus': '--no-dbus        run without D-Bus (tests, the demo off a GX)',
+  '--sim-speed': '--sim-speed N    accelerated simulation clock (refused on a real GX)',
+  '--speed': '--speed N        simulated seconds per real second, 1 to 500 (default 20)',
+  '--interactive': '--interactive    drive the lines yourself instead of the scripted story',
+  '--keep': '--keep           stay up afterwards (try status, events, MQTT)',
+};
+
+/** `smallbms <command> --help`: usage, what it does, and every option it accepts. */
+export function commandHelp(name: string): string[] {
+  const entry = COMMANDS[name];
+  const names = [...(entry.args.flags ?? []), ...(entry.args.values ?? [])];
+  const out = [`usage: smallbms ${entry.usage}`, `  ${entry.summary}`];
+  if (names.length > 0) {
+    out.push('options:');
+    for (const n of names) out.push(`  ${OPTION_HELP[n] ?? n}`);
+  }
+  return out;
+}
+
 export function usage(): string {
   const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length)) + 2;
   const lines = Object.values(COMMANDS).map((c) => {
@@ -100,8 +127,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.log(`usage: smallbms ${entry.usage}`);
-    io.log(`  ${entry.summary}`);
+    for (const line of commandHelp(name)) io.log(line);
     return 0;
   }
   const problem = argProblem(rest, entry.args);
@@ -139,6 +165,9 @@ const consoleIo: CliIo = {
  * `require.main` is the launcher, not this module). Under jest neither holds.
  */
 if (require.main === module || /[\\/]smallbms\.js$/.test(__filename)) {
+  // `smallbms status | head -2`: the reader went away; stop quietly (no EPIPE stack trace).
+  endQuietlyOnClosedPipe(process.stdout);
+  endQuietlyOnClosedPipe(process.stderr);
   main(process.argv.slice(2), consoleIo).then(
     (code) => {
       // exitCode, not exit(): let stdout drain (pipes) and long-running commands keep going.

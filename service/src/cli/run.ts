@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import pino from 'pino';
 import { version } from '../../../package.json';
 import { loadConfigFile, resolveConfigPath } from '../config/load';
+import { configWarnings } from '../config/summary';
 import { App } from '../app/app';
 import { BOARDS, boardProblems, clockScaleProblem } from '../../hw/boards';
 import { createClock } from '../../hw/clock';
@@ -59,6 +60,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     base: { bank: config.name },
   });
   for (const p of boardProblems(config, BOARDS[config.board])) logger.warn(p);
+  for (const w of configWarnings(config)) logger.warn(`config: ${w}`);
   // Simulation time starts at 0; real time is CLOCK_MONOTONIC (comparable across restarts).
   const clock = createClock(
     speed === 1 ? { start: bootMonotonicMs() } : { scale: speed, start: 0 },

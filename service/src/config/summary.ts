@@ -124,3 +124,46 @@ export function summarize(config: SmallBmsConfig, defaults: Record<string, unkno
   out.push(`gpio root ${config.gpioRoot}, data dir ${config.dataDir}`);
   return out;
 }
+
+/**
+ * Valid settings that give up a fail-safe: `check-config` lists them under "warnings" (the
+ * exit code stays 0) and the service logs them at start. Each says what a fault then does.
+ */
+export function configWarnings(config: SmallBmsConfig): string[] {
+  const out: string[] = [];
+  for (const role of LINE_ROLES) {
+    const line = config.lines[role];
+    if (!line || line.assertedLevel !== 1) continue;
+    if (line.source.type === 'gpio' || line.source.type === 'digitalinput') {
+      out.push(
+        `lines.${role}: assertedLevel 1 on a ${line.source.type} input: a broken wire or a dead BMS reads "asserted" (allowed), not fail-safe`,
+      );
+    }
+  }
+  // preAlarm is left out: inverted, a dead GX signals the pre-alarm, which is the safe side.
+  for (const name of ['load', 'charge'] as const) {
+    config.outputs[name].forEach((t, i) => {
+      if (t.invert) {
+        out.push(
+          `outputs.${name}[${i}]: invert: a de-energised target means "allowed", so a dead GX or a cut wire allows ${name}, not fail-safe`,
+        );
+      }
+    });
+  }
+  for (const name of ['load', 'charge'] as const) {
+    if (config.outputs[name].length === 0) {
+      out.push(`outputs.${name}: no target: nothing disconnects ${name} when the BMS says so`);
+    }
+  }
+  if (config.bootPolicy === 'hold') {
+    out.push(
+      'bootPolicy "hold": after a GX reboot the relays keep their last state until the service decides, instead of off',
+    );
+  }
+  if (config.dryRun) {
+    out.push(
+      'dryRun true: no target is driven, protection is OFF (commissioning only; set it to false afterwards)',
+    );
+  }
+  return out;
+}

@@ -151,8 +151,12 @@ export interface PersistedMemory {
   chargeOffAt: number | null;
 }
 
-/** `target`: a problem of one output target (overridden, function taken away, unreachable). */
-export type EngineEventKind = 'state' | 'output' | 'alarm' | 'target';
+/**
+ * `target`: a problem of one output target (overridden, function taken away, unreachable).
+ * `control`: a commissioning action (dry run switched, `test-output`), name `dryRun` or
+ * `test-output <output>`.
+ */
+export type EngineEventKind = 'state' | 'output' | 'alarm' | 'target' | 'control';
 
 export interface EngineEvent {
   /** Monotonic time of the event. */

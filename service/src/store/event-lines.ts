@@ -6,7 +6,7 @@
  */
 import type { HistoryEvent } from '../status';
 
-const KINDS = new Set(['state', 'output', 'alarm', 'target']);
+const KINDS = new Set(['state', 'output', 'alarm', 'target', 'control']);
 const LINE_STATUSES = new Set(['asserted', 'released', 'unknown', 'unhealthy']);
 
 function isScalar(v: unknown): boolean {

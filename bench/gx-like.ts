@@ -16,6 +16,8 @@
  * (the median of the slices is the robust figure on a shared machine); RSS at 5 minutes.
  * `--quick`: 30 s warm-up and a 60 s window in 15 s slices, for iteration only.
  * `--gxlike-minutes=N`: keep the run going to N minutes and sample RSS all along (flatness).
+ * `--gxlike-profile=<flags>`: extra node flags for the current build, comma-separated (e.g.
+ * `--cpu-prof,--cpu-prof-dir=/tmp/prof`), to profile it under this load.
  */
 import { startEmbeddedBroker } from '../service/src/demo/broker';
 import { DummyService } from '../service/src/sim/dummy-service';
@@ -364,7 +366,10 @@ export const gxLikeBench: Bench = {
       : { warmS: 180, windowS: 120, sliceS: 30, totalS: 300 };
     if (minutes * 60 > o.totalS) o.totalS = Math.ceil((minutes * 60) / o.sliceS) * o.sliceS;
     const release = releaseBuild();
-    const current: Build = { label: 'current', bundle: scripts.bundled, run: currentRunFlags() };
+    const run = currentRunFlags();
+    const extra = argv.find((a) => a.startsWith('--gxlike-profile='))?.slice(17);
+    if (extra) run.flags.push(...extra.split(','));
+    const current: Build = { label: 'current', bundle: scripts.bundled, run };
     report.heading(
       `GX-like (SmartShunt-like monitor ~9.4 paths/s, ~105 background signals/s, lines via ` +
         `digitalinput, MQTT on; CPU over ${o.warmS}–${o.warmS + o.windowS} s` +

@@ -25,6 +25,7 @@ import { Controller } from './controller';
 import { loadControls, saveControls, type Controls } from './controls';
 import { DbusFace } from './dbus-face';
 import { Measurements } from './measurements';
+import { MirrorRate } from './mirror-rate';
 
 export interface AppOptions {
   config: SmallBmsConfig;
@@ -62,6 +63,10 @@ export class App {
   private readonly mqtt: MqttBridge | null;
   private lastEvent: HistoryEvent | null = null;
   private stopped = false;
+  private readonly mirror: MirrorRate;
+  private publications = 0;
+  /** Which measurements were missing at the last publication. */
+  private mirroredPresence = '';
 
   constructor(private readonly o: AppOptions) {
     const { config, clock, logger, bus } = o;
@@ -95,15 +100,20 @@ export class App {
     });
     for (const { target } of this.targets.dvcc) target.onChange(() => this.publish());
     this.lines = new LineSet(config, { clock, remote: this.monitor ?? undefined });
+    this.mirror = new MirrorRate(clock, () => this.publish());
     this.measurements = new Measurements(
       config.batteryMonitor,
       this.monitor ?? undefined,
       clock,
       // A new reading may change no engine output, but /Soc, /Dc/0/* (and the MQTT state)
-      // mirror it: publish in any case (the exporter signals only values that changed).
+      // mirror it: published at once when the engine's result or a measurement's presence
+      // changed, else at a bounded rate (mirror-rate.ts).
       () => {
+        const before = this.publications;
         this.evaluate();
-        this.publish();
+        if (this.publications !== before) return;
+        if (this.presence() !== this.mirroredPresence) this.publish();
+        else this.mirror.reading();
       },
     );
     this.controller = new Controller({
@@ -192,6 +202,7 @@ export class App {
     this.controller.stop();
     this.lines.stop();
     this.measurements.stop();
+    this.mirror.stop();
     await Promise.race([this.driver.idle(), new Promise((r) => setTimeout(r, 1000))]);
     this.driver.stop();
     const result = this.controller.result;
@@ -253,9 +264,17 @@ export class App {
     if (changed) this.publish();
   }
 
+  private presence(): string {
+    const m = this.measurements.get();
+    return `${m.soc === null}${m.voltage === null}${m.current === null}`;
+  }
+
   private publish(): void {
     const s = this.snapshot();
     if (!s) return;
+    this.publications++;
+    this.mirroredPresence = this.presence();
+    this.mirror.published();
     this.mqtt?.publishState(s);
     if (!this.face) return;
     const dvcc = this.dvccState();

@@ -19,8 +19,21 @@ import {
   type IncomingCall,
   type MethodHandler,
 } from './bus-api';
+import { encodable, encodeSignal } from './wire';
 
 export * from './bus-api';
+
+/** The socket under dbus-next's connection (the only way to its close event and writes). */
+type Stream = NodeJS.EventEmitter & {
+  writable: boolean;
+  write(data: Buffer): boolean;
+  cork(): void;
+  uncork(): void;
+};
+
+function streamOf(lib: dbus.MessageBus): Stream | undefined {
+  return (lib as unknown as { _connection?: { stream?: Stream } })._connection?.stream;
+}
 
 const DBUS = { destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus' };
 const DO_NOT_QUEUE = 4;
@@ -79,6 +92,7 @@ class DbusNextBus implements Bus {
   }
 
   private isClosed = false;
+  private corked = false;
 
   get matchRuleCount(): number {
     return this.matchCalls;
@@ -220,6 +234,11 @@ class DbusNextBus implements Bus {
     this.send(dbus.Message.newError(origin, errorName, text));
   }
 
+  /**
+   * Our ItemsChanged/PropertiesChanged are encoded by wire.ts (serials from dbus-next, so
+   * they interleave with its messages), and the signals of one tick leave in one write;
+   * anything else goes through dbus-next (docs/performance.md).
+   */
   emitSignal(
     path: string,
     iface: string,
@@ -227,7 +246,26 @@ class DbusNextBus implements Bus {
     signature: string,
     body: unknown[],
   ): void {
-    this.send(dbus.Message.newSignal(path, iface, member, signature, body.map(toLibrary)));
+    const stream = streamOf(this.lib);
+    if (!stream || !encodable(signature, body)) {
+      this.send(dbus.Message.newSignal(path, iface, member, signature, body.map(toLibrary)));
+      return;
+    }
+    if (this.isClosed) return;
+    if (!stream.writable) {
+      this.isClosed = true;
+      return;
+    }
+    const serial = this.lib.newSerial();
+    if (!this.corked) {
+      this.corked = true;
+      stream.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        stream.uncork();
+      });
+    }
+    stream.write(encodeSignal(serial, path, iface, member, signature, body));
   }
 
   async requestName(name: string): Promise<void> {
@@ -281,9 +319,7 @@ export function connectBus(address: string = systemBusAddress()): Promise<Bus> {
       markClosed();
     });
     // dbus-next exposes no close event on MessageBus; the stream is the only source.
-    const stream = (lib as unknown as { _connection?: { stream?: NodeJS.EventEmitter } })
-      ._connection?.stream;
-    stream?.on('close', () => markClosed());
+    streamOf(lib)?.on('close', () => markClosed());
     lib.on('connect', () => {
       settled = true;
       resolve(new DbusNextBus(lib, (lib as unknown as { name: string }).name, closed));

@@ -18,6 +18,10 @@
  * `--gxlike-minutes=N`: keep the run going to N minutes and sample RSS all along (flatness).
  * `--gxlike-profile=<flags>`: extra node flags for the current build, comma-separated (e.g.
  * `--cpu-prof,--cpu-prof-dir=/tmp/prof`), to profile it under this load.
+ * `--gxlike-flags=<a>;<b>;...`: instead of the release comparison, the current build once per
+ * set of runtime options (comma-separated node flags and NAME=value variables, e.g.
+ * `--max-semi-space-size=1,MALLOC_ARENA_MAX=2`; `-` = service/run as is), each with background:
+ * how the flags in service/run were chosen.
  */
 import { startEmbeddedBroker } from '../service/src/demo/broker';
 import { DummyService } from '../service/src/sim/dummy-service';
@@ -237,17 +241,40 @@ async function startVariant(v: Variant): Promise<Running> {
 
 const MIRRORED = /^\/(Soc|Dc\/0\/\w+)$/;
 
-export async function gxLike(
-  release: Release,
-  current: Build,
-  o: { warmS: number; windowS: number; sliceS: number; totalS: number },
-): Promise<Record<string, unknown>> {
-  const variants: Variant[] = [
+/** The comparison of issue 13: the release and the current build, with and without background. */
+export function releaseVariants(release: Release, current: Build): Variant[] {
+  return [
     { label: `${release.label} release`, build: release, background: true },
     { label: 'current', build: current, background: true },
     { label: `${release.label} release, no background`, build: release, background: false },
     { label: 'current, no background', build: current, background: false },
   ];
+}
+
+/** The current build with other runtime options (see `--gxlike-flags`). */
+export function flagVariants(current: Build, sets: string[]): Variant[] {
+  return sets.map((set) => {
+    const run: RunFlags = { flags: [...current.run.flags], env: { ...current.run.env } };
+    if (set !== '-') {
+      for (const opt of set.split(',').filter(Boolean)) {
+        const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(opt);
+        if (m) run.env[m[1]] = m[2];
+        else {
+          const name = opt.split('=')[0];
+          run.flags = run.flags.filter((f) => f.split('=')[0] !== name);
+          run.flags.push(opt);
+        }
+      }
+    }
+    return { label: set, build: { ...current, run }, background: true };
+  });
+}
+
+export async function gxLike(
+  variants: Variant[],
+  current: Build,
+  o: { warmS: number; windowS: number; sliceS: number; totalS: number },
+): Promise<Record<string, unknown>> {
   const bare = await bareNode(current.run.flags, { ...cleanEnv(), ...current.run.env }, 0);
   const running: Running[] = [];
   try {
@@ -375,7 +402,25 @@ export const gxLikeBench: Bench = {
         `digitalinput, MQTT on; CPU over ${o.warmS}–${o.warmS + o.windowS} s` +
         `${quick ? ' (--quick)' : ''}, RSS at ${o.warmS + o.windowS} s)`,
     );
-    const r = await gxLike(release, current, o);
+    const flagSets = argv.find((a) => a.startsWith('--gxlike-flags='))?.slice(15);
+    if (flagSets) {
+      const r = await gxLike(flagVariants(current, flagSets.split(';')), current, o);
+      report.results.gxlikeFlags = r;
+      const bareRss = (r.bare as { rssMbAt5Min: number }).rssMbAt5Min;
+      for (const v of r.variants as {
+        label: string;
+        cpuPct: number;
+        cpuPctSliceMedian: number;
+        rssMbAt5Min: number;
+      }[]) {
+        report.row(
+          v.label,
+          `CPU ${v.cpuPct} % (slices median ${v.cpuPctSliceMedian}), RSS ${v.rssMbAt5Min} MB (${round(v.rssMbAt5Min / bareRss, 2)}×)`,
+        );
+      }
+      return;
+    }
+    const r = await gxLike(releaseVariants(release, current), current, o);
     report.results.gxlike = r;
     const bare = r.bare as { cpuPct: number; cpuPctSliceMedian: number; rssMbAt5Min: number };
     type V = {

@@ -1,8 +1,9 @@
 /** Reaction latency: input change → relay file / our ItemsChanged /Bms/Outputs/Charge. */
 import { BenchGx, type InputMethod } from './sim';
 import { deferred, sleep, stats, withTimeout, type Stats } from './lib';
+import { releaseBuild } from './baseline';
 import { fmtStats } from './report';
-import { PROD, type Scripts } from './scripts';
+import { prod, type Scripts } from './scripts';
 import type { Bench } from './types';
 
 export interface LatencyResult {
@@ -20,10 +21,14 @@ export async function latency(
   method: InputMethod,
   debounceMs: number,
   changes: number,
+  build: { bundle: string; spawn: ReturnType<typeof prod> } = {
+    bundle: scripts.bundled,
+    spawn: prod(),
+  },
 ): Promise<LatencyResult> {
   const b = await BenchGx.start({
-    script: scripts.bundled,
-    env: PROD,
+    script: build.bundle,
+    ...build.spawn,
     method,
     debounceMs,
     minOffTimeS: 0,
@@ -112,6 +117,21 @@ export const latencyBench: Bench = {
         ' ms',
       );
     }
-    report.results.latency = out;
+    // The same digital-input run on the 0.1.0 release, side by side.
+    const release = releaseBuild();
+    const n = quick ? 60 : 200;
+    const [cur, rel] = [
+      await latency(scripts, { kind: 'digitalinput' }, 0, n),
+      await latency(scripts, { kind: 'digitalinput' }, 0, n, {
+        bundle: release.bundle,
+        spawn: prod(release.run),
+      }),
+    ];
+    report.row('digitalinput → relay file, current (again)', fmtStats(cur.relay));
+    report.row(`digitalinput → relay file, ${release.label} release`, fmtStats(rel.relay));
+    report.results.latency = {
+      runs: out,
+      release: { label: release.label, current: cur, release: rel },
+    };
   },
 };

@@ -2,16 +2,16 @@
 import { startEmbeddedBroker } from '../service/src/demo/broker';
 import { BenchGx, batteryTicker } from './sim';
 import { procSample, round, sleep } from './lib';
-import { bareNode, HEAP_FLAGS, PROD, type Scripts } from './scripts';
+import { bareNode, cleanEnv, currentRunFlags, prod, runFlagsText, type Scripts } from './scripts';
 import type { Bench } from './types';
 
 async function rssAfterStart(
   script: string,
-  env: NodeJS.ProcessEnv = {},
+  spawn: { env: NodeJS.ProcessEnv; nodeFlags?: string[] } = { env: cleanEnv() },
   mqttUrl?: string,
 ): Promise<number> {
   // Settled: the value 3 s after the name is on D-Bus.
-  const b = await BenchGx.start({ script, env, mqttUrl });
+  const b = await BenchGx.start({ script, ...spawn, mqttUrl });
   try {
     await sleep(3000);
     return procSample(b.pid).rssKb;
@@ -23,7 +23,7 @@ async function rssAfterStart(
 async function soak(scripts: Scripts, seconds: number): Promise<Record<string, unknown>> {
   const b = await BenchGx.start({
     script: scripts.bundled,
-    env: PROD,
+    ...prod(),
     method: { kind: 'gpio', pollMs: 20 },
     debounceMs: 0,
     minOffTimeS: 0,
@@ -70,33 +70,34 @@ export const memoryBench: Bench = {
   name: 'memory',
   inDefault: true,
   async run({ scripts, quick, report }) {
-    report.heading(`Resident memory (VmRSS); "GX flags" = ${HEAP_FLAGS} as in service/run`);
-    const bareRss = async (flags: string[]): Promise<number> => {
-      const bare = await bareNode(flags);
+    const run = currentRunFlags();
+    report.heading(`Resident memory (VmRSS); "GX flags" = ${runFlagsText(run)} as in service/run`);
+    const bareRss = async (flags: string[], env: NodeJS.ProcessEnv = {}): Promise<number> => {
+      const bare = await bareNode(flags, { ...cleanEnv(), ...env });
       const kb = procSample(bare.pid).rssKb;
       bare.stop();
       return kb;
     };
-    const bareKb = await bareRss(HEAP_FLAGS.split(' '));
+    const bareKb = await bareRss(run.flags, run.env);
     const bareDefaultKb = await bareRss([]);
-    const bundledKb = await rssAfterStart(scripts.bundled, PROD);
+    const bundledKb = await rssAfterStart(scripts.bundled, prod(run));
     // MQTT on: connected to an embedded broker (aedes) in the bench process.
     const broker = await startEmbeddedBroker();
     const bundledMqttKb = await rssAfterStart(
       scripts.bundled,
-      PROD,
+      prod(run),
       `mqtt://127.0.0.1:${broker.port}`,
     );
     await broker.stop();
     const bundledDefaultKb = await rssAfterStart(scripts.bundled);
-    const modulesKb = await rssAfterStart(scripts.modules, PROD);
+    const modulesKb = await rssAfterStart(scripts.modules, prod(run));
     const soakS = quick ? 30 : 120;
     const soaked = await soak(scripts, soakS);
     const mb = (kb: number): number => round(kb / 1024);
     const ratio = (kb: number, base = bareKb): string => `${round(kb / base, 2)}×`;
     const endKb = (soaked.endRssMb as number) * 1024;
     report.results.memory = {
-      heapFlags: HEAP_FLAGS,
+      runFlags: runFlagsText(run),
       bareNodeMb: mb(bareKb),
       bareNodeDefaultFlagsMb: mb(bareDefaultKb),
       bundledAfterStartMb: mb(bundledKb),

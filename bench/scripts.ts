@@ -38,9 +38,17 @@ export function currentRunFlags(): RunFlags {
   return parseRunScript(fs.readFileSync(path.join(ROOT, 'service/run'), 'utf8'));
 }
 
-/** The heap caps of service/run as NODE_OPTIONS, for the benches that predate the parser. */
-export const HEAP_FLAGS = '--max-old-space-size=48 --max-semi-space-size=2';
-export const PROD: NodeJS.ProcessEnv = { NODE_OPTIONS: HEAP_FLAGS };
+/** Spawn options for BenchGx: the flags and variables of service/run, a clean environment. */
+export function prod(run: RunFlags = currentRunFlags()): {
+  nodeFlags: string[];
+  env: NodeJS.ProcessEnv;
+} {
+  return { nodeFlags: run.flags, env: { ...cleanEnv(), ...run.env } };
+}
+
+/** service/run's node flags, as printed in headings. */
+export const runFlagsText = (run: RunFlags = currentRunFlags()): string =>
+  [...Object.entries(run.env).map(([k, v]) => `${k}=${v}`), ...run.flags].join(' ');
 
 /**
  * Variables of this shell that would change what a child costs (NODE_EXTRA_CA_CERTS makes

@@ -2,19 +2,20 @@
 import { BenchGx } from './sim';
 import { sleep, stats, type Stats } from './lib';
 import { fmtStats } from './report';
-import { HEAP_FLAGS, PROD } from './scripts';
+import { releaseBuild } from './baseline';
+import { cleanEnv, currentRunFlags, prod } from './scripts';
 import type { Bench } from './types';
 
 export async function startup(
   script: string,
-  env: NodeJS.ProcessEnv,
+  spawn: { env: NodeJS.ProcessEnv; nodeFlags?: string[] },
   runs: number,
 ): Promise<Record<string, Stats>> {
   const relay: number[] = [];
   const safeLog: number[] = [];
   const name: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const b = await BenchGx.start({ script, env, deferSpawn: true });
+    const b = await BenchGx.start({ script, ...spawn, deferSpawn: true });
     try {
       b.spawn();
       let safeAt = 0;
@@ -43,21 +44,25 @@ export const startupBench: Bench = {
       'Start-up (spawn → first relay write / "outputs in the safe state" / name on D-Bus)',
     );
     const s: Record<string, unknown> = {};
-    const variants: [string, string, NodeJS.ProcessEnv, number][] = [
-      ['bundled', scripts.bundled, PROD, quick ? 3 : 7],
-      ['node_modules unbundled', scripts.modules, PROD, quick ? 2 : 3],
+    const release = releaseBuild();
+    const run = currentRunFlags();
+    type Spawn = { env: NodeJS.ProcessEnv; nodeFlags?: string[] };
+    const variants: [string, string, Spawn, number][] = [
+      ['bundled', scripts.bundled, prod(), quick ? 3 : 7],
+      [`${release.label} release bundled`, release.bundle, prod(release.run), quick ? 3 : 7],
+      ['node_modules unbundled', scripts.modules, prod(), quick ? 2 : 3],
       [
         'ts-node (dev)',
         scripts.tsNode.script,
         {
-          ...scripts.tsNode.env,
-          NODE_OPTIONS: `${HEAP_FLAGS} ${scripts.tsNode.env.NODE_OPTIONS ?? ''}`,
+          env: { ...cleanEnv(), ...run.env, ...scripts.tsNode.env },
+          nodeFlags: run.flags,
         },
         quick ? 1 : 2,
       ],
     ];
-    for (const [label, script, env, runs] of variants) {
-      const r = await startup(script, env, runs);
+    for (const [label, script, spawn, runs] of variants) {
+      const r = await startup(script, spawn, runs);
       s[label] = r;
       report.row(`${label}: first relay write`, fmtStats(r.firstRelayWrite));
       report.row(`${label}: safe-state log line`, fmtStats(r.safeStateLog));

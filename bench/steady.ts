@@ -1,7 +1,7 @@
 /** Steady CPU per input method (five services at once), and the D-Bus traffic they cause. */
 import { BenchGx, batteryTicker, type InputMethod } from './sim';
 import { procSample, round, sleep } from './lib';
-import { bareNode, HEAP_FLAGS, PROD, type Scripts } from './scripts';
+import { bareNode, cleanEnv, currentRunFlags, prod, type Scripts } from './scripts';
 import type { Bench } from './types';
 
 interface Variant {
@@ -19,11 +19,12 @@ async function steady(scripts: Scripts, windowS: number): Promise<Record<string,
   ];
   // All five at once, each on its own GX: per-process CPU time barely depends on the others.
   const gxs: BenchGx[] = [];
-  const bare = await bareNode(HEAP_FLAGS.split(' '));
+  const run = currentRunFlags();
+  const bare = await bareNode(run.flags, { ...cleanEnv(), ...run.env });
   const stoppers: (() => void)[] = [];
   try {
     for (const v of variants)
-      gxs.push(await BenchGx.start({ script: scripts.bundled, env: PROD, method: v.method }));
+      gxs.push(await BenchGx.start({ script: scripts.bundled, ...prod(), method: v.method }));
     for (const b of gxs) stoppers.push(batteryTicker(b, 1));
     await sleep(5000); // warm-up: JIT, first measurements, publish
     const counts = gxs.map(() => new Map<string, number>());

@@ -34,8 +34,10 @@ export function parseRunScript(text: string): RunFlags {
   return { flags: exec[2].trim().split(/\s+/).filter(Boolean), env };
 }
 
+/** service/run, or the run script named by SMALLBMS_BENCH_RUN (to compare flags). */
 export function currentRunFlags(): RunFlags {
-  return parseRunScript(fs.readFileSync(path.join(ROOT, 'service/run'), 'utf8'));
+  const file = process.env.SMALLBMS_BENCH_RUN ?? path.join(ROOT, 'service/run');
+  return parseRunScript(fs.readFileSync(file, 'utf8'));
 }
 
 /** Spawn options for BenchGx: the flags and variables of service/run, a clean environment. */

@@ -172,20 +172,36 @@ class DbusNextBus implements Bus {
     });
   }
 
+  private readonly signalListeners = new Set<(signal: BusSignal) => void>();
+
+  /**
+   * One 'message' handler for all listeners (the monitor, the settings client...), and the
+   * body converted only when a listener reads it, once: most signals are looked at by
+   * sender and member and dropped.
+   */
   onSignal(listener: (signal: BusSignal) => void): () => void {
-    const onMessage = (msg: dbus.Message): void => {
-      if (msg.type !== dbus.MessageType.SIGNAL) return;
-      listener({
-        sender: msg.sender,
-        path: msg.path,
-        interface: msg.interface ?? '',
-        member: msg.member,
-        body: msg.body.map(fromLibrary),
-      });
+    if (this.signalListeners.size === 0) this.lib.on('message', this.onMessage);
+    this.signalListeners.add(listener);
+    return () => {
+      this.signalListeners.delete(listener);
+      if (this.signalListeners.size === 0) this.lib.removeListener('message', this.onMessage);
     };
-    this.lib.on('message', onMessage);
-    return () => this.lib.removeListener('message', onMessage);
   }
+
+  private readonly onMessage = (msg: dbus.Message): void => {
+    if (msg.type !== dbus.MessageType.SIGNAL) return;
+    let body: unknown[] | undefined;
+    const signal: BusSignal = {
+      sender: msg.sender,
+      path: msg.path,
+      interface: msg.interface ?? '',
+      member: msg.member,
+      get body(): unknown[] {
+        return (body ??= msg.body.map(fromLibrary));
+      },
+    };
+    for (const listener of [...this.signalListeners]) listener(signal);
+  };
 
   addMethodHandler(handler: MethodHandler): () => void {
     const wrapped = (msg: dbus.Message): boolean =>

@@ -5,7 +5,11 @@
  * Each variant runs on its own simulated GX (own dbus-daemon, own MQTT broker):
  * - a SmartShunt-like monitor (com.victronenergy.battery.ttyS5, ~20 paths) changing about
  *   9–10 paths a second in two ItemsChanged batches (V, I, P every 0.5 s; Ah, TTG, midpoint
- *   every second; SoC and temperature every 5 s);
+ *   every second; SoC and temperature every 5 s). It sends ItemsChanged only, as Victron's
+ *   exporters do (veutil's C++ exporter, velib's `with service as s:`; velib's plain
+ *   assignment sends PropertiesChanged only: no Victron exporter sends both for a change).
+ *   `--gxlike-monitor=both`: ItemsChanged and a PropertiesChanged per path, as our own
+ *   exporter does (twice the messages; the pessimistic case);
  * - background BusItem traffic from a Multi (vebus), two solar chargers and systemcalc,
  *   ~105 signals/s (ItemsChanged + PropertiesChanged, as velib's exporters send them);
  * - the four BMS lines through the digital-input service (dbus-digitalinputs stand-ins);
@@ -53,14 +57,19 @@ const i = (value: number | null): ItemSpec => ({ type: 'i', value });
 
 /** A stand-in of any product, with a tick that changes some of its paths. */
 class Talker extends DummyService {
-  /** Signals sent: one ItemsChanged per batch plus one PropertiesChanged per changed path. */
+  /** Signals sent: one ItemsChanged per batch, plus one PropertiesChanged per changed path. */
   signals = 0;
-  constructor(address: string, name: string, paths: Record<string, ItemSpec>) {
-    super({ address, name, paths });
+  constructor(
+    address: string,
+    name: string,
+    paths: Record<string, ItemSpec>,
+    private readonly style: 'both' | 'items' = 'both',
+  ) {
+    super({ address, name, paths, signals: style });
   }
   change(values: Record<string, ItemValue>): void {
     this.setMany(values);
-    this.signals += 1 + Object.keys(values).length;
+    this.signals += 1 + (this.style === 'both' ? Object.keys(values).length : 0);
   }
 }
 
@@ -68,33 +77,42 @@ const jitter = (base: number, span: number, digits = 1): number =>
   Math.round((base + (Math.random() - 0.5) * span) * 10 ** digits) / 10 ** digits;
 
 /** The SmartShunt-like monitor and the background talkers on one simulated GX. */
-function gxSetup(background: boolean, counters: { monitor?: Talker; background: Talker[] }) {
+function gxSetup(
+  background: boolean,
+  counters: { monitor?: Talker; background: Talker[] },
+  monitorStyle: 'both' | 'items',
+) {
   return async (gx: SimGx): Promise<() => Promise<void>> => {
     const address = gx.address ?? '';
     const timers: NodeJS.Timeout[] = [];
     const talkers: Talker[] = [];
-    const monitor = new Talker(address, MONITOR, {
-      '/Soc': d(81.3),
-      '/Dc/0/Voltage': d(13.21),
-      '/Dc/0/Current': d(-4.2),
-      '/Dc/0/Power': d(-55),
-      '/Dc/0/Temperature': d(21),
-      '/Dc/1/Voltage': d(6.6),
-      '/Dc/0/MidVoltage': d(6.6),
-      '/Dc/0/MidVoltageDeviation': d(0.1),
-      '/ConsumedAmphours': d(-38.2),
-      '/TimeToGo': d(51000),
-      '/State': i(9),
-      '/Alarms/LowVoltage': i(0),
-      '/Alarms/HighVoltage': i(0),
-      '/Alarms/LowSoc': i(0),
-      '/Alarms/MidVoltage': i(0),
-      '/History/DeepestDischarge': d(-120),
-      '/History/TotalAhDrawn': d(-9000),
-      '/History/ChargeCycles': i(53),
-      '/History/MinimumVoltage': d(11.9),
-      '/History/MaximumVoltage': d(14.4),
-    });
+    const monitor = new Talker(
+      address,
+      MONITOR,
+      {
+        '/Soc': d(81.3),
+        '/Dc/0/Voltage': d(13.21),
+        '/Dc/0/Current': d(-4.2),
+        '/Dc/0/Power': d(-55),
+        '/Dc/0/Temperature': d(21),
+        '/Dc/1/Voltage': d(6.6),
+        '/Dc/0/MidVoltage': d(6.6),
+        '/Dc/0/MidVoltageDeviation': d(0.1),
+        '/ConsumedAmphours': d(-38.2),
+        '/TimeToGo': d(51000),
+        '/State': i(9),
+        '/Alarms/LowVoltage': i(0),
+        '/Alarms/HighVoltage': i(0),
+        '/Alarms/LowSoc': i(0),
+        '/Alarms/MidVoltage': i(0),
+        '/History/DeepestDischarge': d(-120),
+        '/History/TotalAhDrawn': d(-9000),
+        '/History/ChargeCycles': i(53),
+        '/History/MinimumVoltage': d(11.9),
+        '/History/MaximumVoltage': d(14.4),
+      },
+      monitorStyle,
+    );
     await monitor.start();
     talkers.push(monitor);
     counters.monitor = monitor;
@@ -213,7 +231,7 @@ interface Running {
   own: { ItemsChanged: number; PropertiesChanged: number; paths: Map<string, number> };
 }
 
-async function startVariant(v: Variant): Promise<Running> {
+async function startVariant(v: Variant, monitorStyle: 'both' | 'items'): Promise<Running> {
   const broker = await startEmbeddedBroker();
   const counters: Running['counters'] = { background: [] };
   const own: Running['own'] = { ItemsChanged: 0, PropertiesChanged: 0, paths: new Map() };
@@ -226,7 +244,7 @@ async function startVariant(v: Variant): Promise<Running> {
     editConfig: (c) => {
       c.batteryMonitor = { service: MONITOR, staleTimeoutS: 30 };
     },
-    setup: gxSetup(v.background, counters),
+    setup: gxSetup(v.background, counters, monitorStyle),
   });
   gx.signalListener = (s) => {
     if (s.sender !== gx.uniqueName) return;
@@ -273,12 +291,18 @@ export function flagVariants(current: Build, sets: string[]): Variant[] {
 export async function gxLike(
   variants: Variant[],
   current: Build,
-  o: { warmS: number; windowS: number; sliceS: number; totalS: number },
+  o: {
+    warmS: number;
+    windowS: number;
+    sliceS: number;
+    totalS: number;
+    monitorStyle: 'both' | 'items';
+  },
 ): Promise<Record<string, unknown>> {
   const bare = await bareNode(current.run.flags, { ...cleanEnv(), ...current.run.env }, 0);
   const running: Running[] = [];
   try {
-    for (const v of variants) running.push(await startVariant(v));
+    for (const v of variants) running.push(await startVariant(v, o.monitorStyle));
     const t0 = performance.now();
     const pids = [bare.pid, ...running.map((r) => r.gx.pid)];
     const samples: { t: number; p: ProcSample[] }[] = [];
@@ -362,6 +386,7 @@ export async function gxLike(
     });
     return {
       warmS: o.warmS,
+      monitorStyle: o.monitorStyle,
       windowS: round(wallS, 1),
       sliceS: o.sliceS,
       totalS: o.totalS,
@@ -388,9 +413,13 @@ export const gxLikeBench: Bench = {
   inDefault: true,
   async run({ scripts, quick, argv, report }) {
     const minutes = Number(argv.find((a) => a.startsWith('--gxlike-minutes='))?.slice(17) ?? 0);
-    const o = quick
-      ? { warmS: 30, windowS: 60, sliceS: 15, totalS: 90 }
-      : { warmS: 180, windowS: 120, sliceS: 30, totalS: 300 };
+    const monitorStyle = argv.includes('--gxlike-monitor=both') ? 'both' : 'items';
+    const o = {
+      ...(quick
+        ? { warmS: 30, windowS: 60, sliceS: 15, totalS: 90 }
+        : { warmS: 180, windowS: 120, sliceS: 30, totalS: 300 }),
+      monitorStyle: monitorStyle as 'both' | 'items',
+    };
     if (minutes * 60 > o.totalS) o.totalS = Math.ceil((minutes * 60) / o.sliceS) * o.sliceS;
     const release = releaseBuild();
     const run = currentRunFlags();
@@ -398,7 +427,7 @@ export const gxLikeBench: Bench = {
     if (extra) run.flags.push(...extra.split(','));
     const current: Build = { label: 'current', bundle: scripts.bundled, run };
     report.heading(
-      `GX-like (SmartShunt-like monitor ~9.4 paths/s, ~105 background signals/s, lines via ` +
+      `GX-like (SmartShunt-like monitor ~9.4 paths/s sending ${monitorStyle === 'both' ? 'ItemsChanged + PropertiesChanged' : 'ItemsChanged'}, ~105 background signals/s, lines via ` +
         `digitalinput, MQTT on; CPU over ${o.warmS}–${o.warmS + o.windowS} s` +
         `${quick ? ' (--quick)' : ''}, RSS at ${o.warmS + o.windowS} s)`,
     );

@@ -19,17 +19,17 @@ describe('MirrorRate', () => {
     rate.reading(); // t=0: at once
     expect(clock.log).toEqual([0]);
     clock.advance(500);
-    rate.reading(); // held until t=2000
+    rate.reading(); // held until t=MIRROR_INTERVAL_MS
     clock.advance(500);
     rate.reading(); // already due: no second timer
     expect(clock.log).toEqual([0]);
-    clock.advance(999);
+    clock.advance(MIRROR_INTERVAL_MS - 1001);
     expect(clock.log).toEqual([0]);
     clock.advance(1);
     expect(clock.log).toEqual([0, MIRROR_INTERVAL_MS]);
-    clock.advance(5000);
+    clock.advance(MIRROR_INTERVAL_MS + 3000);
     rate.reading(); // the last publication is old: at once
-    expect(clock.log).toEqual([0, 2000, 7000]);
+    expect(clock.log).toEqual([0, MIRROR_INTERVAL_MS, 2 * MIRROR_INTERVAL_MS + 3000]);
   });
 
   test('another publication in between takes the held reading with it', () => {
@@ -43,7 +43,7 @@ describe('MirrorRate', () => {
     rate.reading(); // held
     clock.advance(100);
     rate.published(); // e.g. a line changed: everything went out
-    clock.advance(5000);
+    clock.advance(2 * MIRROR_INTERVAL_MS);
     expect(clock.log).toEqual([0]);
     rate.stop();
   });

@@ -223,7 +223,7 @@ export class ServiceMonitor implements RemoteValues {
   }
 
   /**
-   * Install the rules for what is watched now (before the first GetNameOwner/GetItems of a
+   * Install the rules for what is watched now (sent before the first GetItems scan of a
    * new service: the daemon handles our messages in order, so no change falls in between).
    * Rules of paths no longer watched are kept until stop(): watches are long-lived.
    */

@@ -59,6 +59,8 @@ const i = (value: number | null): ItemSpec => ({ type: 'i', value });
 class Talker extends DummyService {
   /** Signals sent: one ItemsChanged per batch, plus one PropertiesChanged per changed path. */
   signals = 0;
+  /** Path changes sent. */
+  pathChanges = 0;
   constructor(
     address: string,
     name: string,
@@ -69,7 +71,9 @@ class Talker extends DummyService {
   }
   change(values: Record<string, ItemValue>): void {
     this.setMany(values);
-    this.signals += 1 + (this.style === 'both' ? Object.keys(values).length : 0);
+    const n = Object.keys(values).length;
+    this.pathChanges += n;
+    this.signals += 1 + (this.style === 'both' ? n : 0);
   }
 }
 
@@ -362,7 +366,10 @@ export async function gxLike(
         env: r.variant.build.run.env,
         background: r.variant.background,
         backgroundSignalsPerS: round(windowBg[k] / wallS, 1),
-        monitorPathChangesPerS: 9.4,
+        monitorPathChangesPerS: round(
+          (r.counters.monitor?.pathChanges ?? 0) / (samples[samples.length - 1].t || 1),
+          1,
+        ),
         cpuPct: round(cpu.total, 3),
         cpuPctSliceMedian: round(cpu.sliceMedian, 3),
         cpuSlices: cpu.slices,

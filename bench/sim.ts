@@ -193,6 +193,15 @@ export class BenchGx {
     await this.teardown?.().catch(() => undefined);
     this.bus.disconnect();
     await this.gx.stop();
+    // SMALLBMS_BENCH_KEEP_LOGS=<dir>: keep each service's log (e.g. --trace-gc output).
+    const keep = process.env.SMALLBMS_BENCH_KEEP_LOGS;
+    if (keep && fs.existsSync(path.join(this.root, 'service.log'))) {
+      fs.mkdirSync(keep, { recursive: true });
+      fs.copyFileSync(
+        path.join(this.root, 'service.log'),
+        path.join(keep, `${path.basename(this.root)}-${this.proc?.pid ?? 0}.log`),
+      );
+    }
     fs.rmSync(this.root, { recursive: true, force: true });
   }
 }

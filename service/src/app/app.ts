@@ -85,7 +85,9 @@ export class App {
     const restored = this.memoryStore.load(clock.now());
     if (restored.warning) logger.info(restored.warning);
 
-    this.monitor = bus ? new ServiceMonitor(bus, { log: (m) => logger.debug(m) }) : null;
+    this.monitor = bus
+      ? new ServiceMonitor(bus, { log: (m) => logger.debug(m), warn: (m) => logger.warn(m) })
+      : null;
     this.targets = buildTargets(config, this.monitor ?? undefined);
     this.driver = new OutputDriver(this.targets.byOutput, {
       clock,

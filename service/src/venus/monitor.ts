@@ -61,6 +61,8 @@ interface Tracked {
 export interface ServiceMonitorOptions {
   timeoutMs?: number;
   log?: (message: string) => void;
+  /** Problems that lose updates (a refused AddMatch); default: log. */
+  warn?: (message: string) => void;
 }
 
 export class ServiceMonitor implements RemoteValues {
@@ -69,6 +71,7 @@ export class ServiceMonitor implements RemoteValues {
   private stopSignals: (() => void) | undefined;
   private readonly timeoutMs: number;
   private readonly log: (message: string) => void;
+  private readonly warn: (message: string) => void;
 
   constructor(
     private readonly bus: Bus,
@@ -76,6 +79,7 @@ export class ServiceMonitor implements RemoteValues {
   ) {
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.log = options.log ?? (() => undefined);
+    this.warn = options.warn ?? this.log;
   }
 
   async start(): Promise<void> {
@@ -237,7 +241,9 @@ export class ServiceMonitor implements RemoteValues {
     tracked.rules = wanted;
     for (const rule of added) {
       this.bus.addMatch(rule).catch((err: Error) => {
-        this.log(`monitor: AddMatch for ${service} failed: ${err.message}`);
+        this.warn(
+          `monitor: AddMatch for ${service} failed, its changes will be missed: ${err.message}`,
+        );
       });
     }
     for (const rule of dropped) void this.bus.removeMatch(rule).catch(() => undefined);

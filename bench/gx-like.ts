@@ -316,26 +316,27 @@ export async function gxLike(
     sample();
     const marks: number[] = [];
     for (let t = o.sliceS; t <= o.totalS + 1e-9; t += o.sliceS) marks.push(t);
-    let atWarm: { t: number; bg: number[]; own: Running['own'][] } | null = null;
+    type Counts = { bg: number[]; own: Running['own'][] };
+    const counts = (): Counts => ({
+      bg: running.map((r) => r.counters.background.reduce((a, t) => a + t.signals, 0)),
+      own: running.map((r) => ({ ...r.own, paths: new Map(r.own.paths) })),
+    });
+    // Signal counts at both ends of the CPU window (the run may go on for the RSS series).
+    let atWarm: Counts | null = null;
+    let atEnd: Counts | null = null;
     for (const m of marks) {
       await sleep(Math.max(0, m * 1000 - (performance.now() - t0)));
       sample();
-      if (Math.abs(m - o.warmS) < 1e-6) {
-        atWarm = {
-          t: performance.now(),
-          bg: running.map((r) => r.counters.background.reduce((a, t) => a + t.signals, 0)),
-          own: running.map((r) => ({ ...r.own, paths: new Map(r.own.paths) })),
-        };
-      }
+      if (Math.abs(m - o.warmS) < 1e-6) atWarm = counts();
+      if (Math.abs(m - (o.warmS + o.windowS)) < 1e-6) atEnd = counts();
     }
-    if (!atWarm) throw new Error('warm-up mark missing');
+    if (!atWarm || !atEnd) throw new Error('window marks missing');
+    const end = atEnd;
     const endWindow = samples.find((s) => Math.abs(s.t - (o.warmS + o.windowS)) < o.sliceS / 2);
     const startWindow = samples.find((s) => Math.abs(s.t - o.warmS) < o.sliceS / 2);
     if (!endWindow || !startWindow) throw new Error('window samples missing');
     const wallS = endWindow.t - startWindow.t;
-    const windowBg = running.map(
-      (r, k) => r.counters.background.reduce((a, t) => a + t.signals, 0) - (atWarm?.bg[k] ?? 0),
-    );
+    const windowBg = running.map((_, k) => end.bg[k] - (atWarm?.bg[k] ?? 0));
     const inWindow = samples.filter((s) => s.t >= startWindow.t - 1e-6 && s.t <= endWindow.t);
     const pct = (k: number): { total: number; sliceMedian: number; slices: number[] } => {
       const slices: number[] = [];
@@ -355,7 +356,8 @@ export async function gxLike(
     const out = running.map((r, k) => {
       const cpu = pct(k + 1);
       const own0 = atWarm?.own[k];
-      const ownPaths = [...r.own.paths.entries()].map(
+      const own1 = end.own[k];
+      const ownPaths = [...own1.paths.entries()].map(
         ([p, n]) => [p, n - (own0?.paths.get(p) ?? 0)] as [string, number],
       );
       const perMin = (n: number): number => round((n * 60) / wallS, 0);
@@ -379,8 +381,8 @@ export async function gxLike(
           .filter((_, j) => j % Math.max(1, Math.round(60 / o.sliceS)) === 0)
           .map((s) => [round(s.t, 0), round(s.p[k + 1].rssKb / 1024, 1)]),
         ownSignalsPerMin: {
-          ItemsChanged: perMin(r.own.ItemsChanged - (own0?.ItemsChanged ?? 0)),
-          PropertiesChanged: perMin(r.own.PropertiesChanged - (own0?.PropertiesChanged ?? 0)),
+          ItemsChanged: perMin(own1.ItemsChanged - (own0?.ItemsChanged ?? 0)),
+          PropertiesChanged: perMin(own1.PropertiesChanged - (own0?.PropertiesChanged ?? 0)),
           mirroredPathChanges: perMin(
             ownPaths.filter(([p]) => MIRRORED.test(p)).reduce((a, [, n]) => a + n, 0),
           ),

@@ -14,7 +14,9 @@ import * as path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { SimGx } from '../service/src/sim/gx';
 import { startFileSampler } from '../test/helpers/file-sampler';
+import { releaseBuild } from './baseline';
 import { round, sleep, stats, until } from './lib';
+import type { Bench } from './types';
 
 type How = 'kill9' | 'term';
 
@@ -65,6 +67,8 @@ async function measure(script: string, runs: number): Promise<Record<How, number
 export interface RestartBenchIo {
   quick: boolean;
   script: string;
+  /** Another build measured the same way in the same run (label, bundle). */
+  baseline?: [string, string];
   row(name: string, value: string): void;
   target(name: string, limit: number, value: number, unit: string): void;
 }
@@ -77,6 +81,7 @@ export async function restartBench(io: RestartBenchIo): Promise<Record<string, u
   const builds: [string, string][] = [['this build', io.script]];
   const baseline = process.env.SMALLBMS_BENCH_BASELINE;
   if (baseline) builds.push([`baseline ${baseline}`, baseline]);
+  else if (io.baseline) builds.push(io.baseline);
   const results: Record<string, unknown> = {};
   for (const [label, script] of builds) {
     const m = await measure(script, runs);
@@ -99,3 +104,19 @@ export async function restartBench(io: RestartBenchIo): Promise<Record<string, u
   }
   return results;
 }
+
+/** `npm run bench` entry: this build side by side with the 0.1.0 release bundle. */
+export const restartBenchEntry: Bench = {
+  name: 'restart',
+  inDefault: true,
+  async run({ scripts, quick, report }) {
+    const release = releaseBuild();
+    report.results.restart = await restartBench({
+      quick,
+      script: scripts.bundled,
+      baseline: [`${release.label} release`, release.bundle],
+      row: (name, value) => report.row(name, value),
+      target: (name, limit, value, unit) => report.target(name, limit, value, unit),
+    });
+  },
+};

@@ -3,7 +3,7 @@
  * the service is `smallbms run` spawned through SimGx.spawnService. Hooks timestamp what the
  * bench measures (relay writes in the systemcalc stand-in, our signals, the name owner).
  */
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -30,6 +30,12 @@ export interface BenchGxOptions {
   deferSpawn?: boolean;
   /** MQTT broker URL for the service (default: MQTT off). */
   mqttUrl?: string;
+  /** Node flags before the script (service/run's; some are refused in NODE_OPTIONS). */
+  nodeFlags?: string[];
+  /** Change the config after the bench's own edits. */
+  editConfig?: (config: Record<string, unknown>) => void;
+  /** More services on the bus before the service starts; returns how to stop them. */
+  setup?: (gx: SimGx) => Promise<() => Promise<void>>;
 }
 
 export interface RelayWrite {
@@ -47,6 +53,7 @@ export class BenchGx {
   readonly inputs: DigitalInputStandIn[] = [];
   relayListener: ((w: RelayWrite) => void) | null = null;
   signalListener: ((s: BusSignal, t: number) => void) | null = null;
+  private teardown: (() => Promise<void>) | null = null;
 
   private constructor(
     readonly gx: SimGx,
@@ -74,10 +81,12 @@ export class BenchGx {
           else line.debounceMs = o.debounceMs;
         }
         if (o.minOffTimeS !== undefined) c.tunables = { minOffTimeS: o.minOffTimeS };
+        o.editConfig?.(c);
       },
     });
     const bus = await connectBus(gx.address ?? undefined);
     const b = new BenchGx(gx, bus, root, o);
+    if (o.setup) b.teardown = await o.setup(gx);
     if (method.kind === 'digitalinput') {
       for (let input = 1; input <= 4; input++) {
         const di = new DigitalInputStandIn({
@@ -121,7 +130,27 @@ export class BenchGx {
 
   spawn(): void {
     this.spawnedAt = performance.now();
-    this.proc = this.gx.spawnService(this.o.script, [], this.o.env ?? {});
+    const flags = this.o.nodeFlags ?? [];
+    if (flags.length === 0) {
+      this.proc = this.gx.spawnService(this.o.script, [], this.o.env ?? {});
+      return;
+    }
+    // As SimGx.spawnService, with node flags in front of the script.
+    const log = fs.openSync(path.join(this.root, 'service.log'), 'a');
+    this.proc = spawn(
+      process.execPath,
+      [...flags, this.o.script, 'run', '--config', this.gx.configFile],
+      {
+        env: {
+          ...process.env,
+          DBUS_SYSTEM_BUS_ADDRESS: this.gx.address ?? 'unix:path=/nonexistent',
+          SMALLBMS_PORTAL_ID: 'simgx',
+          ...this.o.env,
+        },
+        stdio: ['ignore', log, log],
+      },
+    );
+    fs.closeSync(log);
   }
 
   get pid(): number {
@@ -161,8 +190,18 @@ export class BenchGx {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
     }
     for (const di of this.inputs) await di.stop().catch(() => undefined);
+    await this.teardown?.().catch(() => undefined);
     this.bus.disconnect();
     await this.gx.stop();
+    // SMALLBMS_BENCH_KEEP_LOGS=<dir>: keep each service's log (e.g. --trace-gc output).
+    const keep = process.env.SMALLBMS_BENCH_KEEP_LOGS;
+    if (keep && fs.existsSync(path.join(this.root, 'service.log'))) {
+      fs.mkdirSync(keep, { recursive: true });
+      fs.copyFileSync(
+        path.join(this.root, 'service.log'),
+        path.join(keep, `${path.basename(this.root)}-${this.proc?.pid ?? 0}.log`),
+      );
+    }
     fs.rmSync(this.root, { recursive: true, force: true });
   }
 }

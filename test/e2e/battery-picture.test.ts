@@ -9,6 +9,7 @@
 import { DC_BATTERY_PATHS } from '../../service/src/sim/systemcalc-battery';
 import { SIM_BATTERY_SERVICE } from '../../service/src/sim/gx';
 import type { VeValue } from '../../service/src/venus/api';
+import { ServiceMonitor } from '../../service/src/venus/monitor';
 import {
   SERVICE,
   SETTINGS,
@@ -164,6 +165,36 @@ describe('DVCC target, DVCC on, battery monitor Automatic', () => {
       const without = await waitPicture(r, SIM_BATTERY_SERVICE, 'without our service');
       expect(without).toEqual(withUs);
       await r.restart();
+    }
+  });
+
+  test('while the GX takes its battery values from us, every reading is published (not paced)', async () => {
+    await waitFor(
+      () => system(r, '/Dc/Battery/BatteryService'),
+      (v) => v === SERVICE,
+      'our service selected as battery monitor',
+    );
+    // Elsewhere mirrored readings go out at most every 5 s (mirror-rate.ts); here systemcalc
+    // copies them to the system's battery, so none may be held back.
+    const monitor = new ServiceMonitor(bus(r));
+    await monitor.start();
+    const seen: unknown[] = [];
+    const unwatch = monitor.watch(SERVICE, '/Dc/0/Voltage', (u) => seen.push(u.value));
+    try {
+      const volts = [13.11, 13.12, 13.13, 13.14, 13.15];
+      for (const voltage of volts) {
+        r.gx.battery?.reading({ voltage });
+        await new Promise((res) => setTimeout(res, 150));
+      }
+      await waitFor(
+        () => Promise.resolve(seen[seen.length - 1]),
+        (v) => v === volts[volts.length - 1],
+        'last reading mirrored',
+      );
+      for (const v of volts) expect(seen).toContain(v);
+    } finally {
+      unwatch();
+      monitor.stop();
     }
   });
 

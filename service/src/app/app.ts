@@ -45,6 +45,7 @@ export const START_LOG = 'protecting: outputs decided from the lines';
 
 /** Who set dry run over D-Bus: the console, `smallbms dry-run`, or MQTT W/ (dbus-mqtt). */
 const DRY_RUN_BY_DBUS = 'D-Bus /Bms/DryRun (console, smallbms dry-run or MQTT)';
+import { MirrorRate } from './mirror-rate';
 
 export interface AppOptions {
   config: SmallBmsConfig;
@@ -96,6 +97,10 @@ export class App {
   private unwatchUi: (() => void) | null = null;
   /** The edited config switched dry run at this start: an event once the history is open. */
   private readonly dryRunFromEditedConfig: boolean;
+  private readonly mirror: MirrorRate;
+  private publications = 0;
+  /** Which measurements were missing at the last publication. */
+  private mirroredPresence = '';
 
   constructor(private readonly o: AppOptions) {
     const { config, clock, logger, bus } = o;
@@ -120,7 +125,9 @@ export class App {
 
     this.heldStore = new HeldOutputsStore(path.join(config.dataDir, 'outputs.json'));
     this.heldOutputs = this.heldStore.load();
-    this.monitor = bus ? new ServiceMonitor(bus, { log: (m) => logger.debug(m) }) : null;
+    this.monitor = bus
+      ? new ServiceMonitor(bus, { log: (m) => logger.debug(m), warn: (m) => logger.warn(m) })
+      : null;
     this.targets = buildTargets(config, this.monitor ?? undefined, {
       clock,
       held: this.heldOutputs,
@@ -139,15 +146,23 @@ export class App {
     });
     for (const { target } of this.targets.dvcc) target.onChange(() => this.publish());
     this.lines = new LineSet(config, { clock, remote: this.monitor ?? undefined });
+    this.mirror = new MirrorRate(clock, () => this.publish());
     this.measurements = new Measurements(
       config.batteryMonitor,
       this.monitor ?? undefined,
       clock,
       // A new reading may change no engine output, but /Soc, /Dc/0/* (and the MQTT state)
-      // mirror it: publish in any case (the exporter signals only values that changed).
+      // mirror it: published at once when the engine's result or a measurement's presence
+      // changed, else at a bounded rate (mirror-rate.ts). Not bounded while the GX uses
+      // this service as its battery monitor (DVCC, Automatic): systemcalc then copies our
+      // /Dc/0/* and /Soc to the system's battery, which must not lag the monitor's.
       () => {
+        const before = this.publications;
         this.evaluate();
-        this.publish();
+        if (this.publications !== before) return;
+        if (this.presence() !== this.mirroredPresence) this.publish();
+        else if (this.picture?.isSystemBatteryMonitor()) this.publish();
+        else this.mirror.reading();
       },
     );
     this.picture = this.monitor
@@ -305,6 +320,7 @@ export class App {
     this.lines.stop();
     this.measurements.stop();
     this.picture?.stop();
+    this.mirror.stop();
     await Promise.race([this.driver.idle(), new Promise((r) => setTimeout(r, 1000))]);
     this.driver.stop();
     const result = this.controller.result;
@@ -422,9 +438,17 @@ export class App {
     return this.overrides.level(this.o.clock.now());
   }
 
+  private presence(): string {
+    const m = this.measurements.get();
+    return `${m.soc === null}${m.voltage === null}${m.current === null}`;
+  }
+
   private publish(): void {
     const s = this.snapshot();
     if (!s) return;
+    this.publications++;
+    this.mirroredPresence = this.presence();
+    this.mirror.published();
     this.mqtt?.publishState(s);
     if (!this.face) return;
     const dvcc = this.dvccState();

@@ -129,6 +129,11 @@ export class BatteryPicture {
     return Object.fromEntries(this.mirrored);
   }
 
+  /** The GX takes its battery values from this service (systemcalc /Dc/Battery/BatteryService). */
+  isSystemBatteryMonitor(): boolean {
+    return this.system.get('/Dc/Battery/BatteryService')?.value === this.o.serviceName;
+  }
+
   /** What the GX does with us, when it matters to the user (for /Bms/Notes and status). */
   notes(): string[] {
     const sys = (p: string): unknown => this.system.get(p)?.value;
@@ -136,7 +141,7 @@ export class BatteryPicture {
     const us = this.o.serviceName;
     const monitorName = this.o.monitor?.service ?? 'your battery monitor';
     const out: string[] = [];
-    if (sys('/Dc/Battery/BatteryService') === us) {
+    if (this.isSystemBatteryMonitor()) {
       out.push(
         this.o.dvcc
           ? `the GX uses this service as its battery monitor (values mirrored from ${monitorName}); to keep ${monitorName} in charge set ${MENU.batteryMonitor} to it`

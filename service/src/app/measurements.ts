@@ -51,8 +51,25 @@ export class Measurements {
   start(): void {
     if (!this.config || !this.remote) return;
     const { service } = this.config;
-    for (const key of Object.keys(PATHS) as Key[]) {
-      this.unwatch.push(this.remote.watch(service, PATHS[key], (u) => this.update(key, u)));
+    const keys = Object.keys(PATHS) as Key[];
+    const { watchMany } = this.remote;
+    if (watchMany) {
+      // One engine step per incoming signal, however many of our paths it carries.
+      const byPath = new Map(keys.map((k) => [PATHS[k] as string, k]));
+      const paths = keys.map((k) => PATHS[k]);
+      const unwatch = watchMany.call(this.remote, service, paths, (updates) => {
+        const before = this.signature();
+        for (const [path, u] of updates) {
+          const key = byPath.get(path);
+          if (key) this.apply(key, u);
+        }
+        if (this.signature() !== before) this.onChange();
+      });
+      this.unwatch.push(unwatch);
+    } else {
+      for (const key of keys) {
+        this.unwatch.push(this.remote.watch(service, PATHS[key], (u) => this.update(key, u)));
+      }
     }
     this.arm();
   }
@@ -65,14 +82,24 @@ export class Measurements {
   }
 
   private update(key: Key, u: ValueUpdate): void {
-    const before = JSON.stringify(this.get());
+    const before = this.signature();
+    this.apply(key, u);
+    if (this.signature() !== before) this.onChange();
+  }
+
+  private apply(key: Key, u: ValueUpdate): void {
     this.present = u.present;
     this.values = { ...this.values, [key]: typeof u.value === 'number' ? u.value : null };
     if (u.present) {
       this.fresh = true;
       this.lastUpdate = this.clock.now();
     }
-    if (JSON.stringify(this.get()) !== before) this.onChange();
+  }
+
+  /** What get() gives, as a comparable key (no JSON per reading). */
+  private signature(): string {
+    const v = this.get();
+    return `${v.soc}|${v.voltage}|${v.current}`;
   }
 
   private arm(): void {
@@ -87,7 +114,7 @@ export class Measurements {
     if (this.stopped || !this.config || !this.remote) return;
     if (this.present && this.clock.now() - this.lastUpdate >= timeoutMs) {
       const soc = await this.remote.getValue(this.config.service, PATHS.soc);
-      const before = JSON.stringify(this.get());
+      const before = this.signature();
       if (soc === undefined) {
         this.fresh = false;
       } else {
@@ -95,7 +122,7 @@ export class Measurements {
         this.lastUpdate = this.clock.now();
         this.values = { ...this.values, soc: typeof soc === 'number' ? soc : null };
       }
-      if (JSON.stringify(this.get()) !== before) this.onChange();
+      if (this.signature() !== before) this.onChange();
     }
     this.arm();
   }

@@ -12,6 +12,8 @@ export interface DummyServiceOptions {
   paths: Record<string, ItemSpec>;
   /** Adds the mandatory paths (with /DeviceInstance) unless false. */
   mandatory?: Partial<MandatoryInfo> | false;
+  /** Signals per batch (BusItemServiceOptions.signals); default both. */
+  signals?: 'both' | 'items';
 }
 
 export class DummyService {
@@ -29,6 +31,7 @@ export class DummyService {
   async start(): Promise<void> {
     this.bus = await connectBus(this.options.address);
     const service = new BusItemService(this.bus, this.options.name, {
+      signals: this.options.signals,
       onWrite: (path, value) => {
         this.writes.push({ path, value });
         this.written(path, value);

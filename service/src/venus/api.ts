@@ -20,6 +20,15 @@ export interface RemoteValues {
    * Returns an unsubscribe function.
    */
   watch(service: string, path: string, onUpdate: (update: ValueUpdate) => void): () => void;
+  /**
+   * Optional: follow several paths of one service with one callback per incoming signal
+   * (the paths that changed), so a batch of changes is handled once. Same timing as watch().
+   */
+  watchMany?(
+    service: string,
+    paths: string[],
+    onUpdates: (updates: Map<string, ValueUpdate>) => void,
+  ): () => void;
   /** GetValue; undefined when invalid, absent, or the call fails. */
   getValue(service: string, path: string): Promise<VeValue | undefined>;
   /** SetValue; resolves true when the service answered 0 (accepted). */

@@ -19,8 +19,21 @@ import {
   type IncomingCall,
   type MethodHandler,
 } from './bus-api';
+import { encodable, encodeSignal } from './wire';
 
 export * from './bus-api';
+
+/** The socket under dbus-next's connection (the only way to its close event and writes). */
+type Stream = NodeJS.EventEmitter & {
+  writable: boolean;
+  write(data: Buffer): boolean;
+  cork(): void;
+  uncork(): void;
+};
+
+function streamOf(lib: dbus.MessageBus): Stream | undefined {
+  return (lib as unknown as { _connection?: { stream?: Stream } })._connection?.stream;
+}
 
 const DBUS = { destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus' };
 const DO_NOT_QUEUE = 4;
@@ -79,6 +92,7 @@ class DbusNextBus implements Bus {
   }
 
   private isClosed = false;
+  private corked = false;
 
   get matchRuleCount(): number {
     return this.matchCalls;
@@ -158,20 +172,36 @@ class DbusNextBus implements Bus {
     });
   }
 
+  private readonly signalListeners = new Set<(signal: BusSignal) => void>();
+
+  /**
+   * One 'message' handler for all listeners (the monitor, the settings client...), and the
+   * body converted only when a listener reads it, once: most signals are looked at by
+   * sender and member and dropped.
+   */
   onSignal(listener: (signal: BusSignal) => void): () => void {
-    const onMessage = (msg: dbus.Message): void => {
-      if (msg.type !== dbus.MessageType.SIGNAL) return;
-      listener({
-        sender: msg.sender,
-        path: msg.path,
-        interface: msg.interface ?? '',
-        member: msg.member,
-        body: msg.body.map(fromLibrary),
-      });
+    if (this.signalListeners.size === 0) this.lib.on('message', this.onMessage);
+    this.signalListeners.add(listener);
+    return () => {
+      this.signalListeners.delete(listener);
+      if (this.signalListeners.size === 0) this.lib.removeListener('message', this.onMessage);
     };
-    this.lib.on('message', onMessage);
-    return () => this.lib.removeListener('message', onMessage);
   }
+
+  private readonly onMessage = (msg: dbus.Message): void => {
+    if (msg.type !== dbus.MessageType.SIGNAL) return;
+    let body: unknown[] | undefined;
+    const signal: BusSignal = {
+      sender: msg.sender,
+      path: msg.path,
+      interface: msg.interface ?? '',
+      member: msg.member,
+      get body(): unknown[] {
+        return (body ??= msg.body.map(fromLibrary));
+      },
+    };
+    for (const listener of [...this.signalListeners]) listener(signal);
+  };
 
   addMethodHandler(handler: MethodHandler): () => void {
     const wrapped = (msg: dbus.Message): boolean =>
@@ -220,6 +250,11 @@ class DbusNextBus implements Bus {
     this.send(dbus.Message.newError(origin, errorName, text));
   }
 
+  /**
+   * Our ItemsChanged/PropertiesChanged are encoded by wire.ts (serials from dbus-next, so
+   * they interleave with its messages), and the signals of one tick leave in one write;
+   * anything else goes through dbus-next (docs/performance.md).
+   */
   emitSignal(
     path: string,
     iface: string,
@@ -227,7 +262,26 @@ class DbusNextBus implements Bus {
     signature: string,
     body: unknown[],
   ): void {
-    this.send(dbus.Message.newSignal(path, iface, member, signature, body.map(toLibrary)));
+    const stream = streamOf(this.lib);
+    if (!stream || !encodable(signature, body)) {
+      this.send(dbus.Message.newSignal(path, iface, member, signature, body.map(toLibrary)));
+      return;
+    }
+    if (this.isClosed) return;
+    if (!stream.writable) {
+      this.isClosed = true;
+      return;
+    }
+    const serial = this.lib.newSerial();
+    if (!this.corked) {
+      this.corked = true;
+      stream.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        stream.uncork();
+      });
+    }
+    stream.write(encodeSignal(serial, path, iface, member, signature, body));
   }
 
   async requestName(name: string): Promise<void> {
@@ -281,9 +335,7 @@ export function connectBus(address: string = systemBusAddress()): Promise<Bus> {
       markClosed();
     });
     // dbus-next exposes no close event on MessageBus; the stream is the only source.
-    const stream = (lib as unknown as { _connection?: { stream?: NodeJS.EventEmitter } })
-      ._connection?.stream;
-    stream?.on('close', () => markClosed());
+    streamOf(lib)?.on('close', () => markClosed());
     lib.on('connect', () => {
       settled = true;
       resolve(new DbusNextBus(lib, (lib as unknown as { name: string }).name, closed));

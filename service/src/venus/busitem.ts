@@ -39,6 +39,12 @@ export interface BusItemServiceOptions {
   refusedCode?: number;
   /** Told after a write from the bus was applied (persist /CustomName, /Mode, settings...). */
   onWrite?: (path: string, value: ItemValue) => void;
+  /**
+   * Signals per batch of changes: 'both' (default, ours: ItemsChanged and a PropertiesChanged
+   * per path) or 'items' (ItemsChanged only, as veutil's C++ exporter and velib's
+   * `with service as s:` context send them; for stand-ins of such services).
+   */
+  signals?: 'both' | 'items';
 }
 
 interface Item {
@@ -178,6 +184,7 @@ export class BusItemService {
     const paths = Object.keys(changes);
     if (paths.length === 0) return;
     this.bus.emitSignal('/', BUSITEM, 'ItemsChanged', 'a{sa{sv}}', [changes]);
+    if (this.options.signals === 'items') return;
     for (const path of paths) {
       this.bus.emitSignal(path, BUSITEM, 'PropertiesChanged', 'a{sv}', [changes[path]]);
     }

@@ -1,7 +1,12 @@
 /**
- * Follows other com.victronenergy.* services the way velib's dbusmonitor and dbus-flashmq
- * do: three broad match rules for the whole connection, a GetItems scan when a watched
- * service appears, then signals only. Only services somebody watches are scanned.
+ * Follows other com.victronenergy.* services the way velib's dbusmonitor tracks a value: a
+ * GetItems scan when a watched service appears, then signals only, through match rules
+ * narrowed to what is watched (docs/performance.md). Per watched service: ItemsChanged on `/`
+ * from that sender, and PropertiesChanged from that sender on each watched path (one
+ * sender-wide PropertiesChanged rule instead beyond MAX_PATH_RULES paths), so at most
+ * 1 + MAX_PATH_RULES rules per service, far below Venus's 1024 per connection. The daemon
+ * then does not send us the traffic of services nobody watches, nor our own signals.
+ * Only services somebody watches are scanned.
  */
 import { Typed, type Bus, type BusSignal } from './bus-api';
 import type { RemoteValues, ValueUpdate, VeValue } from './api';
@@ -13,29 +18,53 @@ const DBUS = {
   path: '/org/freedesktop/DBus',
   interface: 'org.freedesktop.DBus',
 };
+/** The connection-wide rule: appearances and departures of com.victronenergy.* names. */
 export const MONITOR_RULES = [
   "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0namespace='com.victronenergy'",
-  `type='signal',interface='${BUSITEM}',member='ItemsChanged'`,
-  `type='signal',interface='${BUSITEM}',member='PropertiesChanged'`,
 ];
+/** Watched paths of one service with a PropertiesChanged rule each; beyond, one for all. */
+export const MAX_PATH_RULES = 3;
+
+/** The signal rules for the watched paths of one service (sender = its well-known name). */
+export function serviceRules(service: string, paths: Iterable<string>): string[] {
+  const base = `type='signal',sender='${service}',interface='${BUSITEM}'`;
+  const list = [...paths].sort();
+  const props = `${base},member='PropertiesChanged'`;
+  return [
+    `${base},member='ItemsChanged',path='/'`,
+    ...(list.length > MAX_PATH_RULES ? [props] : list.map((p) => `${props},path='${p}'`)),
+  ];
+}
 
 type Watcher = (update: ValueUpdate) => void;
 type PresenceListener = (present: boolean) => void;
+/** Several paths of one service: told once per signal, with the paths that changed. */
+type GroupWatcher = (updates: Map<string, ValueUpdate>) => void;
+
+interface Group {
+  paths: Set<string>;
+  onUpdates: GroupWatcher;
+}
 
 interface Tracked {
   owner: string | undefined;
   values: Map<string, VeValue | undefined>;
   watchers: Map<string, Set<Watcher>>;
+  groups: Set<Group>;
   presence: Set<PresenceListener>;
   /** Bumped on every appearance, so a slow scan of a previous owner is ignored. */
   generation: number;
   /** Paths a signal changed while a scan ran: newer than (or as new as) its reply. */
   signalled?: Set<string>;
+  /** The signal rules installed for this service. */
+  rules: string[];
 }
 
 export interface ServiceMonitorOptions {
   timeoutMs?: number;
   log?: (message: string) => void;
+  /** Problems that lose updates (a refused AddMatch); default: log. */
+  warn?: (message: string) => void;
 }
 
 export class ServiceMonitor implements RemoteValues {
@@ -44,6 +73,7 @@ export class ServiceMonitor implements RemoteValues {
   private stopSignals: (() => void) | undefined;
   private readonly timeoutMs: number;
   private readonly log: (message: string) => void;
+  private readonly warn: (message: string) => void;
 
   constructor(
     private readonly bus: Bus,
@@ -51,6 +81,7 @@ export class ServiceMonitor implements RemoteValues {
   ) {
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.log = options.log ?? (() => undefined);
+    this.warn = options.warn ?? this.log;
   }
 
   async start(): Promise<void> {
@@ -63,6 +94,9 @@ export class ServiceMonitor implements RemoteValues {
     this.stopSignals?.();
     this.stopSignals = undefined;
     for (const rule of MONITOR_RULES) void this.bus.removeMatch(rule).catch(() => undefined);
+    for (const tracked of this.services.values()) {
+      for (const rule of tracked.rules) void this.bus.removeMatch(rule).catch(() => undefined);
+    }
     this.services.clear();
     this.byOwner.clear();
   }
@@ -72,12 +106,31 @@ export class ServiceMonitor implements RemoteValues {
     let set = tracked.watchers.get(path);
     if (!set) tracked.watchers.set(path, (set = new Set()));
     set.add(onUpdate);
+    this.updateRules(service, tracked);
     // "Soon after the call": the current knowledge, unless the first scan will tell.
     setImmediate(() => {
       if (set?.has(onUpdate) && tracked.generation > 0) onUpdate(this.current(tracked, path));
     });
     return () => {
       set?.delete(onUpdate);
+    };
+  }
+
+  /**
+   * Follow several paths of one service with one callback per signal (an ItemsChanged with
+   * three watched paths is one call, not three): the current knowledge of every path soon
+   * after the call, then the paths that changed. Returns an unsubscribe function.
+   */
+  watchMany(service: string, paths: string[], onUpdates: GroupWatcher): () => void {
+    const tracked = this.track(service);
+    const group: Group = { paths: new Set(paths), onUpdates };
+    tracked.groups.add(group);
+    this.updateRules(service, tracked);
+    setImmediate(() => {
+      if (tracked.groups.has(group) && tracked.generation > 0) this.tellGroup(tracked, group);
+    });
+    return () => {
+      tracked.groups.delete(group);
     };
   }
 
@@ -149,8 +202,10 @@ export class ServiceMonitor implements RemoteValues {
       owner: undefined,
       values: new Map(),
       watchers: new Map(),
+      groups: new Set(),
       presence: new Set(),
       generation: 0,
+      rules: [],
     };
     this.services.set(service, tracked);
     const t = tracked;
@@ -171,6 +226,42 @@ export class ServiceMonitor implements RemoteValues {
         },
       );
     return tracked;
+  }
+
+  /**
+   * Install the rules for what is watched now (sent before the first GetItems scan of a
+   * new service: the daemon handles our messages in order, so no change falls in between).
+   * Rules of paths no longer watched are kept until stop(): watches are long-lived.
+   */
+  private updateRules(service: string, tracked: Tracked): void {
+    const paths = new Set(tracked.watchers.keys());
+    for (const g of tracked.groups) for (const p of g.paths) paths.add(p);
+    const wanted = serviceRules(service, paths);
+    const added = wanted.filter((r) => !tracked.rules.includes(r));
+    if (added.length === 0) return;
+    const dropped = tracked.rules.filter((r) => !wanted.includes(r));
+    tracked.rules = wanted;
+    for (const rule of added) {
+      this.bus.addMatch(rule).catch((err: Error) => {
+        this.warn(
+          `monitor: AddMatch for ${service} failed, its changes will be missed: ${err.message}`,
+        );
+      });
+    }
+    for (const rule of dropped) void this.bus.removeMatch(rule).catch(() => undefined);
+  }
+
+  private tellGroup(tracked: Tracked, group: Group, only?: Set<string>): void {
+    const updates = new Map<string, ValueUpdate>();
+    for (const path of group.paths) {
+      if (!only || only.has(path)) updates.set(path, this.current(tracked, path));
+    }
+    if (updates.size > 0) group.onUpdates(updates);
+  }
+
+  private tellAll(tracked: Tracked): void {
+    for (const [path, set] of tracked.watchers) for (const w of set) w(this.current(tracked, path));
+    for (const group of tracked.groups) this.tellGroup(tracked, group);
   }
 
   private current(tracked: Tracked, path: string): ValueUpdate {
@@ -197,7 +288,7 @@ export class ServiceMonitor implements RemoteValues {
     tracked.values.clear();
     if (wasPresent) this.log(`monitor: ${service} left the bus`);
     for (const listener of tracked.presence) listener(false);
-    for (const [path, set] of tracked.watchers) for (const w of set) w(this.current(tracked, path));
+    this.tellAll(tracked);
   }
 
   /** GetItems on `/`; else GetValue on `/` (relative keys); else per-path GetValue. */
@@ -241,7 +332,7 @@ export class ServiceMonitor implements RemoteValues {
     for (const [path, value] of found) if (!signalled?.has(path)) tracked.values.set(path, value);
     this.log(`monitor: ${service} scanned, ${found.size} paths`);
     for (const listener of tracked.presence) listener(true);
-    for (const [path, set] of tracked.watchers) for (const w of set) w(this.current(tracked, path));
+    this.tellAll(tracked);
   }
 
   private onSignal(s: BusSignal): void {
@@ -257,24 +348,33 @@ export class ServiceMonitor implements RemoteValues {
     const service = this.byOwner.get(s.sender);
     const tracked = service ? this.services.get(service) : undefined;
     if (!tracked) return;
+    const changed = new Set<string>();
     if (s.member === 'ItemsChanged') {
       const items = (s.body[0] ?? {}) as Record<string, Record<string, unknown>>;
-      for (const [path, props] of Object.entries(items)) {
-        if (props && 'Value' in props) this.changed(tracked, path, props.Value);
+      for (const path in items) {
+        const props = items[path];
+        if (props && 'Value' in props && this.changed(tracked, path, props.Value))
+          changed.add(path);
       }
     } else if (s.member === 'PropertiesChanged') {
       const props = s.body[0] as Record<string, unknown> | undefined;
-      if (props && 'Value' in props) this.changed(tracked, s.path, props.Value);
+      if (props && 'Value' in props && this.changed(tracked, s.path, props.Value))
+        changed.add(s.path);
     }
+    if (changed.size === 0) return;
+    for (const path of changed) {
+      const set = tracked.watchers.get(path);
+      if (set) for (const w of set) w(this.current(tracked, path));
+    }
+    for (const group of tracked.groups) this.tellGroup(tracked, group, changed);
   }
 
-  private changed(tracked: Tracked, path: string, raw: unknown): void {
+  /** Store a value; true when it changed (both signals carry a change: deliver it once). */
+  private changed(tracked: Tracked, path: string, raw: unknown): boolean {
     const value = plain(raw instanceof Typed ? raw : undefined);
     tracked.signalled?.add(path);
-    // Both signals carry the same change: deliver it once.
-    if (tracked.values.has(path) && sameValue(tracked.values.get(path), value)) return;
+    if (tracked.values.has(path) && sameValue(tracked.values.get(path), value)) return false;
     tracked.values.set(path, value);
-    const set = tracked.watchers.get(path);
-    if (set) for (const w of set) w(this.current(tracked, path));
+    return true;
   }
 }

@@ -184,7 +184,8 @@ function gxSetup(
         '/Dc/Pv/Power',
         '/Ac/Consumption/L1/Power',
       ];
-      for (const p of sysPaths) sc.service.add(p, d(0));
+      // (The stand-in already has /Dc/Battery/*, from its battery selection.)
+      for (const p of sysPaths) if (!sc.service.has(p)) sc.service.add(p, d(0));
       const system = {
         signals: 0,
         change(values: Record<string, ItemValue>) {

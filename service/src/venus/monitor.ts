@@ -25,11 +25,24 @@ export const MONITOR_RULES = [
 /** Watched paths of one service with a PropertiesChanged rule each; beyond, one for all. */
 export const MAX_PATH_RULES = 3;
 
+/**
+ * Services whose paths we watch are all set one by one, so they signal PropertiesChanged on
+ * the path, and whose ItemsChanged carry only what we never watch. systemcalc
+ * (dbus-systemcalc-py v2.256): `/Relay/<i>/State`, `/SwitchableOutput/<i>/...`,
+ * `/Dc/Battery/BatteryService`, `/ActiveBmsService` and `/Control/Dvcc` are assigned
+ * directly (velib `local_set_value` → PropertiesChanged), while its busy summed values
+ * (`/Dc/Battery/*`, `/Ac/*`, `/Dc/Pv/*`, several a second) go out batched in a `with
+ * service:` block (velib → ItemsChanged only). Following its ItemsChanged would decode all of
+ * that for nothing: for these services, one PropertiesChanged rule per watched path only.
+ */
+export const PROPERTIES_ONLY = new Set(['com.victronenergy.system']);
+
 /** The signal rules for the watched paths of one service (sender = its well-known name). */
 export function serviceRules(service: string, paths: Iterable<string>): string[] {
   const base = `type='signal',sender='${service}',interface='${BUSITEM}'`;
   const list = [...paths].sort();
   const props = `${base},member='PropertiesChanged'`;
+  if (PROPERTIES_ONLY.has(service)) return list.map((p) => `${props},path='${p}'`);
   return [
     `${base},member='ItemsChanged',path='/'`,
     ...(list.length > MAX_PATH_RULES ? [props] : list.map((p) => `${props},path='${p}'`)),

@@ -133,3 +133,43 @@ test('only watched services reach us: not other services, not our own signals', 
     await battery.stop();
   }
 });
+
+test('systemcalc: only PropertiesChanged of the watched paths, never its batched ItemsChanged', async () => {
+  const address = bus.address();
+  // Both signals, like our exporter: what reaches us must still be the watched paths only.
+  const system = new DummyService({
+    address,
+    name: 'com.victronenergy.system',
+    paths: {
+      '/Relay/0/State': { type: 'i', value: 1 },
+      '/Dc/Battery/Voltage': { type: 'd', value: 13 },
+      '/Ac/Consumption/L1/Power': { type: 'd', value: 0 },
+    },
+  });
+  await system.start();
+  const connection = await bus.connect();
+  const monitor = new ServiceMonitor(connection);
+  try {
+    const seen: BusSignal[] = [];
+    connection.onSignal((s) => {
+      if (s.interface === 'com.victronenergy.BusItem') seen.push(s);
+    });
+    await monitor.start();
+    const states: unknown[] = [];
+    monitor.watch('com.victronenergy.system', '/Relay/0/State', (u) => states.push(u.value));
+    await until(() => states.length > 0, 'first scan');
+    seen.length = 0;
+    for (let i = 1; i <= 5; i++) {
+      system.setMany({ '/Dc/Battery/Voltage': 13 + i / 10, '/Ac/Consumption/L1/Power': 100 * i });
+      await sleep(10);
+    }
+    system.set('/Relay/0/State', 0);
+    await until(() => states.includes(0), 'the relay change');
+    await sleep(100);
+    expect(seen.filter((s) => s.member === 'ItemsChanged')).toEqual([]);
+    expect(new Set(seen.map((s) => s.path))).toEqual(new Set(['/Relay/0/State']));
+  } finally {
+    monitor.stop();
+    await system.stop();
+  }
+});

@@ -26,6 +26,7 @@ import { DummyService } from '../../service/src/sim/dummy-service';
 import { BenchGx, batteryTicker } from '../sim';
 import { sleep, round } from '../lib';
 import { armRunner, cleanEnv, commandLine, nativeRunner, type Runner } from './emulator';
+import { currentRunFlags } from '../scripts';
 import {
   cpuMsOf,
   cpuPercent,
@@ -40,10 +41,14 @@ import {
 
 const ROOT = path.resolve(__dirname, '..', '..');
 /** The flags of service/run (the daemontools run script on the GX), on the command line. */
+/** 0.1.0's service/run: the heap caps only. */
 const HEAP_FLAGS = ['--max-old-space-size=48', '--max-semi-space-size=2'];
+/** The current service/run: its node flags (--lite-mode …) and variables (MALLOC_ARENA_MAX). */
+const RUN = currentRunFlags();
 /** The 0.1.0 release (git commit), measured with --baseline. */
 const RELEASE_0_1_0 = '13612d9';
-const SAFE_LOG = 'outputs in the safe state';
+/** The start log line: 0.2.0's first decision, or 0.1.0's safe state. */
+const START_LOGS = ['protecting: outputs decided from the lines', 'outputs in the safe state'];
 
 type Scenario = 'idle' | 'gpio' | 'gx';
 
@@ -122,12 +127,12 @@ async function kill(p: ChildProcess): Promise<void> {
 /** A node that only waits, with the GX flags: the baseline of every ratio. */
 async function startBare(runner: Runner, timeoutMs: number): Promise<Started> {
   const { file, args } = commandLine(runner, [
-    ...HEAP_FLAGS,
+    ...RUN.flags,
     '-e',
     "process.stdout.write('up\\n');setInterval(()=>{},1000)",
   ]);
   const t0 = performance.now();
-  const p = spawn(file, args, { env: cleanEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
+  const p = spawn(file, args, { env: cleanEnv(RUN.env), stdio: ['ignore', 'pipe', 'inherit'] });
   let upAt = 0;
   p.stdout?.on('data', (d: Buffer) => {
     if (upAt === 0 && d.toString().includes('up')) upAt = performance.now();
@@ -203,8 +208,10 @@ async function startService(
     await b.stop();
   };
   try {
+    // Each build with the flags of its own run script: 0.1.0 had the heap caps only.
+    const run = script.includes('baseline-') ? { flags: HEAP_FLAGS, env: {} } : RUN;
     const { file, args } = commandLine(runner, [
-      ...HEAP_FLAGS,
+      ...run.flags,
       script,
       'run',
       '--config',
@@ -213,14 +220,18 @@ async function startService(
     const log = fs.openSync(path.join(b.root, 'service.log'), 'a');
     b.spawnedAt = performance.now();
     b.proc = spawn(file, args, {
-      env: cleanEnv({ DBUS_SYSTEM_BUS_ADDRESS: b.gx.address ?? '', SMALLBMS_PORTAL_ID: 'simgx' }),
+      env: cleanEnv({
+        ...run.env,
+        DBUS_SYSTEM_BUS_ADDRESS: b.gx.address ?? '',
+        SMALLBMS_PORTAL_ID: 'simgx',
+      }),
       stdio: ['ignore', log, log],
     });
     fs.closeSync(log);
     let safeAt = 0;
     await waitFor(
       () => {
-        if (safeAt === 0 && b.log().includes(SAFE_LOG)) safeAt = performance.now();
+        if (safeAt === 0 && START_LOGS.some((l) => b.log().includes(l))) safeAt = performance.now();
         if (b.proc && b.proc.exitCode !== null)
           throw new Error(`service exited:\n${b.log().slice(-2000)}`);
         return safeAt > 0 && b.nameOwnerAt > 0;
@@ -459,7 +470,8 @@ export async function main(argv: string[]): Promise<number> {
     x86: x86.describe,
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model,
-    heapFlags: HEAP_FLAGS,
+    runFlags: RUN,
+    baselineFlags: HEAP_FLAGS,
     runs,
     warmupS,
     windowS,

@@ -88,3 +88,42 @@ export async function hideOwnedRelays(
   }
   return out;
 }
+
+/** What followOwnedRelays reports (a pino logger fits). */
+export interface RelayUiLog {
+  info(obj: object, msg: string): void;
+  warn(msg: string): void;
+}
+
+/**
+ * Hide the relays we own from the Switches pane (and give back the ones the config no longer
+ * uses) each time systemcalc appears: at start, or later on a GX still booting. `owned`:
+ * systemcalc indices. Returns the unsubscribe function.
+ */
+export function followOwnedRelays(
+  remote: RemoteValues,
+  file: string,
+  owned: number[],
+  log: RelayUiLog,
+): () => void {
+  const indices = [...new Set(owned)];
+  let chain = Promise.resolve();
+  let present = false;
+  const run = (): void => {
+    chain = chain.then(async () => {
+      const r = await hideOwnedRelays(remote, file, indices);
+      if (r.hidden.length + r.restored.length > 0) {
+        log.info(
+          { hidden: r.hidden.map((i) => i + 1), restored: r.restored.map((i) => i + 1) },
+          'relay buttons in the Switches pane (ShowUIControl)',
+        );
+      }
+      for (const p of r.problems) log.warn(p);
+    });
+  };
+  // systemcalc's name appearing (present false → true) is the moment to (re)apply.
+  return remote.watch(SYSTEM_SERVICE, showUiPath(indices[0] ?? 0), (u) => {
+    if (u.present && !present) run();
+    present = u.present;
+  });
+}

@@ -27,8 +27,7 @@ import type { Clock } from '../../hw/clock';
 import { LineSet } from '../../hw/lines/lineset';
 import { buildTargets, type BuiltTargets } from '../../hw/targets/build';
 import { OutputDriver, type TargetEvent } from '../../hw/targets/driver';
-import { SYSTEM_SERVICE } from '../../hw/targets/relay';
-import { hideOwnedRelays, showUiPath } from '../../hw/targets/relay-ui';
+import { followOwnedRelays } from '../../hw/targets/relay-ui';
 import type { MqttBridge } from '../mqtt/bridge';
 import type * as BridgeModule from '../mqtt/bridge';
 import { batteryServiceName } from '../config/problem';
@@ -275,40 +274,18 @@ export class App {
     }
   }
 
-  /**
-   * Hide the relays we own from the Switches pane (and give back the ones the config no
-   * longer uses), each time systemcalc appears: at start, or later on a GX still booting.
-   */
+  /** Hide the relays we own from the Switches pane while systemcalc is there (relay-ui.ts). */
   private hideRelayControls(): void {
-    const monitor = this.monitor;
-    if (!monitor) return;
-    const owned = [
-      ...new Set(
-        Object.values(this.config.outputs)
-          .flat()
-          .flatMap((t) => (t.type === 'relay' ? [t.relay - 1] : [])),
-      ),
-    ];
-    const file = path.join(this.config.dataDir, 'relay-ui');
-    let chain = Promise.resolve();
-    let present = false;
-    const run = (): void => {
-      chain = chain.then(async () => {
-        const r = await hideOwnedRelays(monitor, file, owned);
-        if (r.hidden.length + r.restored.length > 0) {
-          this.o.logger.info(
-            { hidden: r.hidden.map((i) => i + 1), restored: r.restored.map((i) => i + 1) },
-            'relay buttons in the Switches pane (ShowUIControl)',
-          );
-        }
-        for (const p of r.problems) this.o.logger.warn(p);
-      });
-    };
-    // systemcalc's name appearing (present false → true) is the moment to (re)apply.
-    this.unwatchUi = monitor.watch(SYSTEM_SERVICE, showUiPath(owned[0] ?? 0), (u) => {
-      if (u.present && !present) run();
-      present = u.present;
-    });
+    if (!this.monitor) return;
+    const owned = Object.values(this.config.outputs)
+      .flat()
+      .flatMap((t) => (t.type === 'relay' ? [t.relay - 1] : []));
+    this.unwatchUi = followOwnedRelays(
+      this.monitor,
+      path.join(this.config.dataDir, 'relay-ui'),
+      owned,
+      this.o.logger,
+    );
   }
 
   async stop(): Promise<void> {

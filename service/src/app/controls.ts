@@ -13,6 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../store/atomic';
+import { mkdirp } from '../store/fs-async';
 
 export interface Controls {
   remoteOn: boolean;
@@ -94,7 +95,7 @@ export function loadControls(dataDir: string, configDryRun: boolean): LoadedCont
 }
 
 export async function saveControls(dataDir: string, controls: Controls): Promise<void> {
-  await fs.promises.mkdir(dataDir, { recursive: true });
+  await mkdirp(dataDir);
   await writeFileAtomic(controlsFile(dataDir), JSON.stringify(controls) + '\n');
 }
 

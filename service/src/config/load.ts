@@ -3,13 +3,13 @@
  * cross-field rules, then relative directories resolved. Nothing here throws on bad input:
  * every problem comes back with its JSON path, so `check-config` can list them all at once.
  */
-import { promises as fsp } from 'fs';
 import * as path from 'path';
 import { ajvProblems, pointerToPath } from './ajv-problems';
 import { crossCheck } from './cross-checks';
 import { readJson } from './json-text';
 import type { Problem } from './problem';
 import { summarize } from './summary';
+import { readText } from '../store/fs-async';
 import type { SmallBmsConfig } from './types';
 import { configValidator } from './validator';
 
@@ -116,7 +116,7 @@ export async function loadConfigFile(
 ): Promise<ParseResult> {
   let text: string;
   try {
-    text = await fsp.readFile(file, 'utf8');
+    text = await readText(file);
   } catch (error) {
     return { ok: false, problems: [{ path: '$', message: readErrorMessage(file, error) }] };
   }

@@ -4,12 +4,12 @@
  * publishEvent synchronously and never waits: nothing here blocks, and while the broker is
  * away only the latest state and a bounded number of events are kept.
  */
-import { connect as mqttConnect } from 'mqtt';
 import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
 import type { MqttConfig } from '../config/types';
 import type { LineRole } from '../core/types';
 import type { HistoryEvent, StatusSnapshot } from '../status';
 import { clientOptions, safeUrl, tuningFrom, type ConnectionTuning } from './client-options';
+import { connectBroker } from './connect';
 import { CommandInbox, type CommandListener, type CommandResult } from './command-inbox';
 import { DiscoverySync } from './discovery-sync';
 import { haStatusTopic, isOwnDiscoveryTopic, ownDiscoveryFilter } from './homeassistant';
@@ -90,7 +90,7 @@ export class MqttBridge {
       this.logger.error({ err: String(err) }, 'MQTT disabled: cannot read TLS files');
       return;
     }
-    const connect = this.options.connect ?? mqttConnect;
+    const connect = this.options.connect ?? connectBroker;
     let client: MqttClient;
     try {
       client = connect(this.config.url, opts);

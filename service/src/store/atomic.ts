@@ -7,6 +7,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import * as fsa from './fs-async';
 
 /** The file operations used, injectable so tests can make any step fail. */
 export interface AtomicIo {
@@ -22,27 +23,27 @@ const DIR_SYNC_UNSUPPORTED = new Set(['EISDIR', 'EINVAL', 'EPERM', 'EACCES', 'EN
 
 export const nodeAtomicIo: AtomicIo = {
   async writeDurable(file, data) {
-    const handle = await fs.promises.open(file, 'wx', 0o644);
+    const fd = await fsa.open(file, 'wx', 0o644);
     try {
-      await handle.writeFile(data);
-      await handle.sync();
+      await fsa.writeAll(fd, data);
+      await fsa.fsync(fd);
     } finally {
-      await handle.close();
+      await fsa.close(fd);
     }
   },
-  rename: (from, to) => fs.promises.rename(from, to),
+  rename: (from, to) => fsa.rename(from, to),
   async syncDir(dir) {
-    let handle: fs.promises.FileHandle | undefined;
+    let fd: number | undefined;
     try {
-      handle = await fs.promises.open(dir, 'r');
-      await handle.sync();
+      fd = await fsa.open(dir, 'r');
+      await fsa.fsync(fd);
     } catch (error) {
       if (!DIR_SYNC_UNSUPPORTED.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
     } finally {
-      await handle?.close();
+      if (fd !== undefined) await fsa.close(fd);
     }
   },
-  unlink: (file) => fs.promises.unlink(file),
+  unlink: (file) => fsa.unlink(file),
 };
 
 let counter = 0;

@@ -15,9 +15,9 @@
  * write (ENOSPC, EIO, read-only /data) keeps the events in memory, is reported once through
  * onError, and is retried later; nothing ever throws into the caller.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import type { EngineEvent } from '../core/types';
+import * as fsa from './fs-async';
 import type { HistoryEvent } from '../status';
 import { writeFileAtomic } from './atomic';
 import { parseEventLines } from './event-lines';
@@ -37,25 +37,23 @@ export interface HistoryIo {
 export const nodeHistoryIo: HistoryIo = {
   async readFile(file) {
     try {
-      return await fs.promises.readFile(file, 'utf8');
+      return await fsa.readText(file);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw error;
     }
   },
   async appendDurable(file, data) {
-    const handle = await fs.promises.open(file, 'a', 0o644);
+    const fd = await fsa.open(file, 'a', 0o644);
     try {
-      await handle.write(data);
-      await handle.datasync();
+      await fsa.writeAll(fd, data);
+      await fsa.fdatasync(fd);
     } finally {
-      await handle.close();
+      await fsa.close(fd);
     }
   },
   writeAtomic: (file, data) => writeFileAtomic(file, data),
-  mkdir: async (dir) => {
-    await fs.promises.mkdir(dir, { recursive: true });
-  },
+  mkdir: (dir) => fsa.mkdirp(dir),
 };
 
 export interface EventHistoryOptions {

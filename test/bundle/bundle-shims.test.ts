@@ -19,8 +19,12 @@ test('lazy crypto: the same functions as node:crypto', () => {
 });
 
 test('lazy xml2js: Builder and Parser give what xml2js gives', async () => {
-  const real = require('xml2js') as typeof import('xml2js');
-  const lazy = shim('lazy-xml2js') as unknown as typeof import('xml2js');
+  interface Xml2js {
+    Builder: new (o?: object) => { buildObject(tree: object): string };
+    Parser: new (o?: object) => { parseStringPromise(xml: string): Promise<unknown> };
+  }
+  const real = require('xml2js') as Xml2js;
+  const lazy = shim('lazy-xml2js') as unknown as Xml2js;
   const tree = { node: { $: { name: '/' }, interface: [{ $: { name: 'a.b' } }] } };
   const options = { headless: true };
   expect(new lazy.Builder(options).buildObject(tree)).toBe(

@@ -83,6 +83,7 @@ export class App {
   private readonly mqtt: MqttBridge | null;
   private lastEvent: HistoryEvent | null = null;
   private stopped = false;
+  private evaluating = false;
   private readonly heldStore: HeldOutputsStore;
   /** What the previous run left (this boot), shown while STARTING holds the outputs. */
   private readonly heldOutputs: Outputs | null;
@@ -229,6 +230,14 @@ export class App {
    */
   async start(): Promise<void> {
     const { logger } = this.o;
+    let decided = (): void => undefined;
+    if (this.face) {
+      const dvcc = this.targets.dvcc.length > 0 ? dvccLimits(this.config.systemVoltage) : undefined;
+      this.face.start(dvcc, new Promise<void>((r) => (decided = r))).then(
+        () => this.publish(),
+        (err: Error) => logger.error({ err: err.message }, 'D-Bus service not registered'),
+      );
+    }
     if (this.monitor) await this.monitor.start();
     this.driver.start();
     // Read back while the lines are read. Bounded: a target that does not answer is
@@ -263,15 +272,10 @@ export class App {
     this.lines.start();
     this.measurements.start();
     this.picture?.start();
+    this.evaluating = true;
     this.evaluate();
     this.mqtt?.start();
-    if (this.face) {
-      const dvcc = this.targets.dvcc.length > 0 ? dvccLimits(this.config.systemVoltage) : undefined;
-      this.face.start(dvcc).then(
-        () => this.publish(),
-        (err: Error) => logger.error({ err: err.message }, 'D-Bus service not registered'),
-      );
-    }
+    decided();
   }
 
   /** Hide the relays we own from the Switches pane while systemcalc is there (relay-ui.ts). */
@@ -344,7 +348,9 @@ export class App {
   }
 
   private evaluate(): void {
-    if (!this.stopped) this.controller.evaluate();
+    // Not before start() has opened the history and started the lines (stored tunables
+    // from localsettings may arrive earlier; the first evaluation uses them).
+    if (this.evaluating && !this.stopped) this.controller.evaluate();
   }
 
   private onResult(r: StepResult, changed: boolean): void {

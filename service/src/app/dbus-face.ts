@@ -57,7 +57,15 @@ export class DbusFace {
   }
 
   /** Settings, device instance, then the service name. Resolves when registered. */
-  async start(dvcc: DvccState['limits'] | undefined): Promise<void> {
+  /**
+   * Settings and device instance first (localsettings round trips, started early so they do
+   * not queue behind the start-up read-back); the name is requested once `decided` resolves,
+   * so the service appears on D-Bus with the engine's first result, never with defaults.
+   */
+  async start(
+    dvcc: DvccState['limits'] | undefined,
+    decided: Promise<void> = Promise.resolve(),
+  ): Promise<void> {
     const { config } = this.deps;
     const prefix = settingsPrefix(config.name);
     await this.settings.start();
@@ -104,6 +112,8 @@ export class DbusFace {
       onCustomName: (name) => this.settings.setValue(`${prefix}/CustomName`, name),
       ...this.deps.handlers,
     });
+    await decided;
+    if (this.closed) return;
     if (this.latest) svc.setMany(this.latest);
     await svc.register();
     this.service = svc;

@@ -76,6 +76,10 @@ function options(out) {
       'thread-stream': path.join(root, 'scripts/bundle-shims/thread-stream.js'),
       xml2js: path.join(root, 'scripts/bundle-shims/lazy-xml2js.js'),
       'worker-timers': path.join(root, 'scripts/bundle-shims/lazy-worker-timers.js'),
+      // readable-stream is a copy of Node's own stream module (mqtt.js and bl use it so that
+      // browsers and old Nodes behave alike); on Node 18+ the built-in one is the same code,
+      // already loaded for sockets.
+      'readable-stream': 'stream',
     },
     // validator.ts requires this file instead of compiling the schema with ajv.
     define: { SMALLBMS_PRECOMPILED_VALIDATOR: JSON.stringify(generateValidator()) },

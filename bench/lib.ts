@@ -78,3 +78,17 @@ export function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } 
 export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | null> {
   return Promise.race([p, sleep(ms).then(() => null)]);
 }
+
+/**
+ * Where a process's resident memory is (/proc/<pid>/smaps_rollup), in kB: `file` is pages
+ * of mapped files (node's own binary and libraries, shared with any other node process),
+ * `anon` is the process's own memory (the V8 heap, malloc, stacks).
+ */
+export function rssParts(pid: number): { rssKb: number; fileKb: number; anonKb: number } {
+  const text = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (key: string): number =>
+    Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
+  const rssKb = kb('Rss');
+  const anonKb = kb('Anonymous');
+  return { rssKb, anonKb, fileKb: rssKb - anonKb };
+}

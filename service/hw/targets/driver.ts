@@ -1,15 +1,26 @@
+/**
+ * The engine's logical outputs (load, charge, pre-alarm) onto the targets configured for
+ * them. The parts: one target's drive state and retry backoff (slot.ts), the pre-alarm's
+ * blinking (blink.ts), the reports and events given out (target-events.ts), and the
+ * commissioning test of one output (test-output.ts).
+ */
 import { OUTPUT_NAMES, type OutputName, type Outputs } from '../../src/core/types';
-import type { Clock, TimerHandle } from '../clock';
+import type { Clock } from '../clock';
+import { Blinker } from './blink';
+import { newSlot, retryDelay, safeApply, type Slot } from './slot';
+import {
+  overriddenEvent,
+  statusEvent,
+  warningEvent,
+  type DriveReport,
+  type TargetEvent,
+} from './target-events';
+import { testOutput } from './test-output';
 import type { Target, TargetReading, TargetResult } from './types';
 
-export const SAFE_OUTPUTS: Readonly<Outputs> = { load: false, charge: false, preAlarm: false };
+export type { DriveReport, TargetEvent } from './target-events';
 
-export interface DriveReport {
-  output: OutputName;
-  target: string;
-  on: boolean;
-  result: TargetResult;
-}
+export const SAFE_OUTPUTS: Readonly<Outputs> = { load: false, charge: false, preAlarm: false };
 
 export interface OutputDriverOptions {
   clock: Clock;
@@ -29,38 +40,6 @@ export interface OutputDriverOptions {
   onTargetEvent?: (event: TargetEvent) => void;
 }
 
-export interface TargetEvent {
-  output: OutputName;
-  target: string;
-  /**
-   * `overridden`: someone else wrote it (from = the foreign raw value, to = our level);
-   * `refused` / `error` / `ok`: the target's status changed (from → to);
-   * `warning`: a warning about the target began (to = true) or ended (to = false).
-   */
-  what: 'overridden' | 'status' | 'warning';
-  from: string | boolean | null;
-  to: string | boolean | null;
-  reason: string;
-}
-
-interface Slot {
-  output: OutputName;
-  target: Target;
-  /** Level last sent (or being sent); null = never, or forced to be re-sent. */
-  attempted: boolean | null;
-  /** Level the target confirmed; null = unknown. */
-  applied: boolean | null;
-  lastResult: TargetResult | null;
-  dirty: boolean;
-  running: Promise<void> | null;
-  failures: number;
-  retry: TimerHandle | null;
-  /** Status of the last completed drive, for the problem events; null before the first. */
-  status: TargetResult['status'] | null;
-  /** A change was seen while a write ran: read the target back once it is done. */
-  verify: boolean;
-}
-
 /**
  * Applies the engine's logical outputs to the targets. Only differences are written: a
  * target is driven when its wanted level differs from the level last sent to it, when an
@@ -72,31 +51,19 @@ export class OutputDriver {
   private readonly slots: Slot[] = [];
   private wanted: Outputs | null = null;
   private dry: boolean;
-  private readonly blinkMs: number;
-  private blinkTimer: TimerHandle | null = null;
-  private blinkPhase = true;
+  private readonly blink: Blinker;
 
   constructor(
     targets: Record<OutputName, Target[]>,
     private readonly options: OutputDriverOptions,
   ) {
     this.dry = options.dryRun ?? false;
-    this.blinkMs = options.blinkMs ?? 800;
+    this.blink = new Blinker(options.clock, options.blinkMs ?? 800, () => {
+      void this.sync(false, (s) => s.output === 'preAlarm' && s.target.blinkable);
+    });
     for (const output of OUTPUT_NAMES) {
       for (const target of targets[output]) {
-        const slot: Slot = {
-          output,
-          target,
-          attempted: null,
-          applied: null,
-          lastResult: null,
-          dirty: false,
-          running: null,
-          failures: 0,
-          retry: null,
-          status: null,
-          verify: false,
-        };
+        const slot = newSlot(output, target);
         target.onResult?.((on, result) => {
           if (on === slot.attempted) this.record(slot, on, result);
         });
@@ -105,14 +72,7 @@ export class OutputDriver {
         target.onWarning?.((w) => {
           const before = warned;
           warned = w;
-          this.options.onTargetEvent?.({
-            output,
-            target: target.describe(),
-            what: 'warning',
-            from: before !== null,
-            to: w !== null,
-            reason: w ?? `no longer: ${before ?? ''}`,
-          });
+          this.options.onTargetEvent?.(warningEvent(output, target.describe(), before, w));
         });
         this.slots.push(slot);
       }
@@ -133,7 +93,7 @@ export class OutputDriver {
   }
 
   stop(): void {
-    this.stopBlink();
+    this.blink.stop();
     for (const s of this.slots) {
       this.cancelRetry(s);
       s.target.stop();
@@ -182,37 +142,17 @@ export class OutputDriver {
     if (dryRun === this.dry) return Promise.resolve();
     this.dry = dryRun;
     if (dryRun) {
-      this.stopBlink();
+      this.blink.stop();
       for (const s of this.slots) this.cancelRetry(s);
       return Promise.resolve();
     }
     return this.wanted === null ? Promise.resolve() : this.applyAllForced(this.wanted);
   }
 
-  /**
-   * Commissioning: drive every target of one output once. Only in dry run, where the engine
-   * does not own the outputs; otherwise refused, so a test cannot fight the protection.
-   */
-  async testOutput(output: OutputName, on: boolean): Promise<DriveReport[]> {
+  /** Commissioning: drive every target of one output once, in dry run only (test-output.ts). */
+  testOutput(output: OutputName, on: boolean): Promise<DriveReport[]> {
     const slots = this.slots.filter((s) => s.output === output);
-    if (!this.dry) {
-      const result: TargetResult = {
-        status: 'refused',
-        message: 'test-output only in dry run (commissioning mode): the engine owns the outputs',
-      };
-      return slots.map((s) => ({ output, target: s.target.describe(), on, result }));
-    }
-    return Promise.all(
-      slots.map(async (s) => {
-        const result = await this.safeApply(s.target, on);
-        s.attempted = on;
-        s.lastResult = result;
-        if (result.status === 'ok') s.applied = on;
-        const report = { output, target: s.target.describe(), on, result };
-        this.options.onReport?.(report);
-        return report;
-      }),
-    );
+    return testOutput(slots, output, on, this.dry, this.options.onReport);
   }
 
   /** Problems of the targets, for the status notes ("load: relay 1 function is ..."). */
@@ -253,8 +193,8 @@ export class OutputDriver {
   }
 
   private desired(slot: Slot, wanted: Outputs): boolean {
-    if (slot.output === 'preAlarm' && slot.target.blinkable && this.blinkTimer !== null) {
-      return this.blinkPhase;
+    if (slot.output === 'preAlarm' && slot.target.blinkable && this.blink.active) {
+      return this.blink.phase;
     }
     return wanted[slot.output];
   }
@@ -289,7 +229,7 @@ export class OutputDriver {
     while (slot.dirty && slot.attempted !== null && !this.dry) {
       slot.dirty = false;
       const level = slot.attempted;
-      const result = await this.safeApply(slot.target, level);
+      const result = await safeApply(slot.target, level);
       this.record(slot, level, result);
     }
     slot.dirty = false;
@@ -327,25 +267,10 @@ export class OutputDriver {
     if (slot.status !== 'ok' || slot.applied !== slot.attempted) return;
     slot.applied = on;
     const wanted = slot.attempted;
-    this.options.onTargetEvent?.({
-      output: slot.output,
-      target: slot.target.describe(),
-      what: 'overridden',
-      from: raw,
-      to: wanted,
-      reason: `set to ${raw} by someone else while ${slot.output} is ${wanted ? 'on' : 'off'}: restored`,
-    });
+    this.options.onTargetEvent?.(overriddenEvent(slot.output, slot.target.describe(), raw, wanted));
     this.cancelRetry(slot);
     slot.failures = 0;
     void this.kick(slot);
-  }
-
-  private async safeApply(target: Target, on: boolean): Promise<TargetResult> {
-    try {
-      return await target.apply(on);
-    } catch (err) {
-      return { status: 'error', message: `${target.describe()}: ${String(err)}` };
-    }
   }
 
   private record(slot: Slot, level: boolean, result: TargetResult): void {
@@ -353,7 +278,9 @@ export class OutputDriver {
     const before = slot.status;
     slot.status = result.status;
     if (before !== result.status && (before !== null || result.status !== 'ok')) {
-      this.statusEvent(slot, before, level, result);
+      this.options.onTargetEvent?.(
+        statusEvent(slot.output, slot.target.describe(), before, level, result),
+      );
     }
     if (result.status === 'ok') {
       slot.applied = level;
@@ -369,34 +296,11 @@ export class OutputDriver {
     });
   }
 
-  private statusEvent(
-    slot: Slot,
-    before: TargetResult['status'] | null,
-    level: boolean,
-    result: TargetResult,
-  ): void {
-    const name = slot.target.describe();
-    const driven = `driven ${level ? 'on' : 'off'}`;
-    let reason: string;
-    if (result.status === 'refused') reason = `${result.message} (taken away from this service)`;
-    else if (result.status === 'error') reason = `unreachable: ${result.message}`;
-    else if (before === 'refused') reason = `given back (function manual): ${driven}`;
-    else reason = `reachable again: ${driven}`;
-    this.options.onTargetEvent?.({
-      output: slot.output,
-      target: name,
-      what: 'status',
-      from: before,
-      to: result.status,
-      reason,
-    });
-  }
-
   private scheduleRetry(slot: Slot, level: boolean): void {
     this.cancelRetry(slot);
     const min = this.options.retryMinMs ?? 1000;
     const max = this.options.retryMaxMs ?? 60_000;
-    const delay = Math.min(max, min * 2 ** Math.min(slot.failures, 16));
+    const delay = retryDelay(slot.failures, min, max);
     slot.failures += 1;
     slot.retry = this.options.clock.setTimeout(() => {
       slot.retry = null;
@@ -410,29 +314,11 @@ export class OutputDriver {
   }
 
   private updateBlink(): void {
-    const blink =
+    this.blink.update(
       this.options.preAlarmMode === 'intermittent' &&
-      this.wanted?.preAlarm === true &&
-      !this.dry &&
-      this.slots.some((s) => s.output === 'preAlarm' && s.target.blinkable);
-    if (blink && this.blinkTimer === null) {
-      this.blinkPhase = true;
-      this.armBlink();
-    } else if (!blink) {
-      this.stopBlink();
-    }
-  }
-
-  private armBlink(): void {
-    this.blinkTimer = this.options.clock.setTimeout(() => {
-      this.blinkPhase = !this.blinkPhase;
-      this.armBlink();
-      void this.sync(false, (s) => s.output === 'preAlarm' && s.target.blinkable);
-    }, this.blinkMs);
-  }
-
-  private stopBlink(): void {
-    if (this.blinkTimer !== null) this.options.clock.clearTimeout(this.blinkTimer);
-    this.blinkTimer = null;
+        this.wanted?.preAlarm === true &&
+        !this.dry &&
+        this.slots.some((s) => s.output === 'preAlarm' && s.target.blinkable),
+    );
   }
 }

@@ -5,46 +5,40 @@
  * levels (rule 9), only the targets that differ are written. A restart of the service alone
  * never moves an output the rules keep where it is. D-Bus registration and MQTT come up in
  * the background: the protection never waits for them.
+ *
+ * This module wires the parts and keeps the order of start-up and stop. The parts: our
+ * outputs from decision to targets (output-stage.ts), the user's switches
+ * (user-controls.ts), the events (event-log.ts), the engine's timer (controller.ts), the
+ * measurements (measurements.ts, mirrored at a bounded rate: mirror-rate.ts) and our
+ * battery service on D-Bus (dbus-face.ts).
  */
 import * as path from 'node:path';
 import type { Logger } from 'pino';
 import { paramsFromTunables } from '../core/params';
-import {
-  stateCode,
-  type EngineEvent,
-  type OutputName,
-  type Outputs,
-  type StepResult,
-} from '../core/types';
+import { stateCode, type StepResult } from '../core/types';
 import type { SmallBmsConfig, TunablesConfig } from '../config/types';
-import { formatEvent, type HistoryEvent, type StatusSnapshot } from '../status';
-import { EventHistory } from '../store/history';
-import { HeldOutputsStore } from '../store/held-outputs';
+import { formatEvent, type StatusSnapshot } from '../status';
 import { MemoryStore } from '../store/memory-store';
 import type { Bus } from '../venus/bus';
 import { ServiceMonitor } from '../venus/monitor';
 import type { Clock } from '../../hw/clock';
 import { LineSet } from '../../hw/lines/lineset';
-import { buildTargets, type BuiltTargets } from '../../hw/targets/build';
-import { OutputDriver, type TargetEvent } from '../../hw/targets/driver';
-import { followOwnedRelays } from '../../hw/targets/relay-ui';
 import type { MqttBridge } from '../mqtt/bridge';
 import type * as BridgeModule from '../mqtt/bridge';
 import { batteryServiceName } from '../config/problem';
 import { BatteryPicture } from './battery-picture';
-import { dvccLimits, type DvccState } from './battery-service';
+import { dvccLimits } from './battery-service';
 import { Controller } from './controller';
-import { dryRunNote, loadControls, saveControls, type Controls } from './controls';
+import { dryRunNote } from './controls';
 import { DbusFace } from './dbus-face';
+import { EventLog } from './event-log';
 import { Measurements } from './measurements';
-import { OverrideCounter } from './overrides';
+import { MeasurementMirror } from './mirror-rate';
+import { OutputStage } from './output-stage';
+import { UserControls } from './user-controls';
 
 /** Logged once, when the engine has first decided (the start-up bench waits for it). */
 export const START_LOG = 'protecting: outputs decided from the lines';
-
-/** Who set dry run over D-Bus: the console, `smallbms dry-run`, or MQTT W/ (dbus-mqtt). */
-const DRY_RUN_BY_DBUS = 'D-Bus /Bms/DryRun (console, smallbms dry-run or MQTT)';
-import { MirrorRate } from './mirror-rate';
 
 export interface AppOptions {
   config: SmallBmsConfig;
@@ -69,84 +63,69 @@ function loadBridge(): typeof BridgeModule {
 export class App {
   private readonly config: SmallBmsConfig;
   private tunables: TunablesConfig;
-  private controls: Controls;
-  private readonly history: EventHistory;
+  private readonly controls: UserControls;
+  private readonly events: EventLog;
   private readonly memoryStore: MemoryStore;
   private readonly monitor: ServiceMonitor | null;
-  private readonly targets: BuiltTargets;
-  private readonly driver: OutputDriver;
+  private readonly outputs: OutputStage;
   private readonly lines: LineSet;
   private readonly measurements: Measurements;
   private readonly picture: BatteryPicture | null;
   private readonly controller: Controller;
   private readonly face: DbusFace | null;
   private readonly mqtt: MqttBridge | null;
-  private lastEvent: HistoryEvent | null = null;
   private stopped = false;
   private evaluating = false;
-  private readonly heldStore: HeldOutputsStore;
-  /** What the previous run left (this boot), shown while STARTING holds the outputs. */
-  private readonly heldOutputs: Outputs | null;
-  /** Target levels read back: until then a decision waits (bounded) so only differences go. */
-  private readBack = false;
-  private pendingOutputs: Outputs | null = null;
+  /** The engine has decided once (START_LOG is logged then). */
   private decided = false;
-  /** Outside writes to our targets (the InternalFailure warning). */
-  private readonly overrides = new OverrideCounter();
-  private overrideTimer: ReturnType<Clock['setTimeout']> | null = null;
-  private unwatchUi: (() => void) | null = null;
-  /** The edited config switched dry run at this start: an event once the history is open. */
-  private readonly dryRunFromEditedConfig: boolean;
-  private readonly mirror: MirrorRate;
-  private publications = 0;
-  /** Which measurements were missing at the last publication. */
-  private mirroredPresence = '';
+  private readonly mirror: MeasurementMirror;
 
   constructor(private readonly o: AppOptions) {
     const { config, clock, logger, bus } = o;
     this.config = config;
     this.tunables = config.tunables;
-    const loaded = loadControls(config.dataDir, config.dryRun);
-    this.controls = loaded.controls;
-    if (loaded.warning) logger.warn(loaded.warning);
-    this.dryRunFromEditedConfig = loaded.configWon;
-    if (loaded.configWon) logger.warn({ dryRun: config.dryRun }, 'dry run from the edited config');
-    if (loaded.stale) void this.saveControls(this.controls);
-    if (this.controls.dryRun) logger.warn(dryRunNote(this.controls));
-
-    this.history = new EventHistory({
+    this.controls = new UserControls({
+      dataDir: config.dataDir,
+      configDryRun: config.dryRun,
+      logger,
+      setDryRun: (on) => this.outputs.driver.setDryRun(on),
+      testOutput: (output, on) => this.outputs.driver.testOutput(output, on),
+      record: (name, from, to, reason) => this.recordControl(name, from, to, reason),
+      changed: () => {
+        this.evaluate();
+        this.publish();
+      },
+    });
+    this.events = new EventLog({
       file: path.join(config.dataDir, 'events.jsonl'),
       maxEvents: config.history.maxEvents,
-      onError: (e) => logger.error({ err: e.message }, 'event history cannot be written'),
+      logger,
+      publish: (e) => this.mqtt?.publishEvent(e),
     });
     this.memoryStore = new MemoryStore({ file: path.join(config.dataDir, 'state.json') });
     const restored = this.memoryStore.load(clock.now());
     if (restored.warning) logger.info(restored.warning);
 
-    this.heldStore = new HeldOutputsStore(path.join(config.dataDir, 'outputs.json'));
-    this.heldOutputs = this.heldStore.load();
     this.monitor = bus
       ? new ServiceMonitor(bus, { log: (m) => logger.debug(m), warn: (m) => logger.warn(m) })
       : null;
-    this.targets = buildTargets(config, this.monitor ?? undefined, {
+    this.outputs = new OutputStage({
+      config,
       clock,
-      held: this.heldOutputs,
-    });
-    this.driver = new OutputDriver(this.targets.byOutput, {
-      clock,
-      dryRun: this.controls.dryRun,
+      logger,
+      monitor: this.monitor,
+      dryRun: this.controls.current.dryRun,
       preAlarmMode: this.tunables.preAlarmMode,
-      onReport: (r) => {
-        const log = { output: r.output, target: r.target, on: r.on, status: r.result.status };
-        if (r.result.status === 'ok') logger.debug(log, 'target driven');
-        else logger.warn({ ...log, why: r.result.message }, 'target not driven');
-        this.publish();
-      },
-      onTargetEvent: (e) => this.onTargetEvent(e),
+      publish: () => this.publish(),
+      record: (e, now) => this.events.target(now, e, this.lines.snapshot()),
     });
-    for (const { target } of this.targets.dvcc) target.onChange(() => this.publish());
     this.lines = new LineSet(config, { clock, remote: this.monitor ?? undefined });
-    this.mirror = new MirrorRate(clock, () => this.publish());
+    this.mirror = new MeasurementMirror(
+      clock,
+      () => this.publish(),
+      () => this.measurements.get(),
+      () => this.picture?.isSystemBatteryMonitor() === true,
+    );
     this.measurements = new Measurements(
       config.batteryMonitor,
       this.monitor ?? undefined,
@@ -156,19 +135,12 @@ export class App {
       // changed, else at a bounded rate (mirror-rate.ts). Not bounded while the GX uses
       // this service as its battery monitor (DVCC, Automatic): systemcalc then copies our
       // /Dc/0/* and /Soc to the system's battery, which must not lag the monitor's.
-      () => {
-        const before = this.publications;
-        this.evaluate();
-        if (this.publications !== before) return;
-        if (this.presence() !== this.mirroredPresence) this.publish();
-        else if (this.picture?.isSystemBatteryMonitor()) this.publish();
-        else this.mirror.reading();
-      },
+      () => this.mirror.reading(() => this.evaluate()),
     );
     this.picture = this.monitor
       ? new BatteryPicture({
           serviceName: batteryServiceName(config.name),
-          dvcc: this.targets.dvcc.length > 0,
+          dvcc: this.outputs.hasDvcc,
           monitor: config.batteryMonitor,
           remote: this.monitor,
           onChange: () => this.publish(),
@@ -180,7 +152,7 @@ export class App {
       readInput: () => ({
         lines: this.lines.snapshot(),
         ...this.measurements.get(),
-        softwareRemoteOn: this.controls.remoteOn,
+        softwareRemoteOn: this.controls.current.remoteOn,
       }),
       readParams: () => paramsFromTunables(this.tunables, config.systemVoltage),
       onResult: (r, changed) => this.onResult(r, changed),
@@ -198,10 +170,9 @@ export class App {
           serial: `${o.portalId}-${config.name}`,
           onTunables: (t) => this.setTunables(t),
           handlers: {
-            onMode: (on) => this.setControls({ ...this.controls, remoteOn: on }),
-            onDryRun: (on) =>
-              this.setControls({ ...this.controls, dryRun: on, dryRunBy: DRY_RUN_BY_DBUS }),
-            onTestOutput: (output, on) => this.testOutput(output, on),
+            onMode: (on) => this.controls.setRemote(on),
+            onDryRun: (on) => this.controls.setDryRun(on),
+            onTestOutput: (output, on) => this.controls.testOutput(output, on),
           },
           log: (level, msg) => logger[level](msg),
         })
@@ -220,7 +191,7 @@ export class App {
       : null;
     this.mqtt?.onCommand((cmd) => {
       logger.debug({ mode: cmd.mode }, 'MQTT command');
-      void this.setControls({ ...this.controls, remoteOn: cmd.mode === 'on' });
+      void this.controls.setRemote(cmd.mode === 'on');
     });
   }
 
@@ -232,39 +203,20 @@ export class App {
     const { logger } = this.o;
     let decided = (): void => undefined;
     if (this.face) {
-      const dvcc = this.targets.dvcc.length > 0 ? dvccLimits(this.config.systemVoltage) : undefined;
+      const dvcc = this.outputs.hasDvcc ? dvccLimits(this.config.systemVoltage) : undefined;
       this.face.start(dvcc, new Promise<void>((r) => (decided = r))).then(
         () => this.publish(),
         (err: Error) => logger.error({ err: err.message }, 'D-Bus service not registered'),
       );
     }
     if (this.monitor) await this.monitor.start();
-    this.driver.start();
-    // Read back while the lines are read. Bounded: a target that does not answer is
-    // written at the decision (the level it already has, in the usual case).
-    void Promise.race([this.driver.readBack(), new Promise((r) => setTimeout(r, 1000))]).then(
-      () => {
-        this.readBack = true;
-        const pending = this.pendingOutputs;
-        this.pendingOutputs = null;
-        if (pending && !this.stopped) void this.driver.applyAll(pending);
-      },
-    );
-    for (const relay of this.targets.relays) {
-      void relay.keepBootLevel().then((r) => {
-        if (r.status !== 'ok') logger.warn({ why: r.message }, 'relay InitialState not kept');
-      });
-    }
-    this.hideRelayControls();
-    logger.info({ dryRun: this.controls.dryRun }, 'outputs held until the lines are read');
-    const opened = await this.history.open();
+    this.outputs.start(() => this.stopped);
+    logger.info({ dryRun: this.controls.current.dryRun }, 'outputs held until the lines are read');
+    const opened = await this.events.open();
     if (opened.corruptedLines > 0) {
       logger.warn({ corrupted: opened.corruptedLines }, 'event history had corrupted lines');
     }
-    if (this.dryRunFromEditedConfig) {
-      const on = this.controls.dryRun;
-      this.recordControl('dryRun', !on, on, `set by ${this.controls.dryRunBy} (edited)`);
-    }
+    this.controls.recordEditedConfig();
     this.lines.onChange((role, status) => {
       logger.debug({ role, status }, 'line');
       this.evaluate();
@@ -278,38 +230,22 @@ export class App {
     decided();
   }
 
-  /** Hide the relays we own from the Switches pane while systemcalc is there (relay-ui.ts). */
-  private hideRelayControls(): void {
-    if (!this.monitor) return;
-    const owned = Object.values(this.config.outputs)
-      .flat()
-      .flatMap((t) => (t.type === 'relay' ? [t.relay - 1] : []));
-    this.unwatchUi = followOwnedRelays(
-      this.monitor,
-      path.join(this.config.dataDir, 'relay-ui'),
-      owned,
-      this.o.logger,
-    );
-  }
-
   async stop(): Promise<void> {
     if (this.stopped) return;
-    this.unwatchUi?.();
+    this.outputs.halt();
     this.stopped = true;
     this.controller.stop();
-    if (this.overrideTimer !== null) this.o.clock.clearTimeout(this.overrideTimer);
     this.lines.stop();
     this.measurements.stop();
     this.picture?.stop();
     this.mirror.stop();
-    await Promise.race([this.driver.idle(), new Promise((r) => setTimeout(r, 1000))]);
-    this.driver.stop();
+    await this.outputs.stop();
     const result = this.controller.result;
     if (result) {
       const { socLatched, loadOffAt, chargeOffAt } = result.memory;
       this.memoryStore.saveSync({ socLatched, loadOffAt, chargeOffAt }, this.o.clock.now());
     }
-    await this.history.close?.();
+    await this.events.close();
     await this.mqtt?.stop();
     await this.face?.stop();
     this.monitor?.stop();
@@ -319,8 +255,9 @@ export class App {
     const r = this.controller.result;
     if (!r) return null;
     const m = this.measurements.get();
-    const notes = [...r.notes, ...this.lines.problems(), ...this.driver.problems()];
-    const dry = dryRunNote(this.controls);
+    const notes = [...r.notes, ...this.lines.problems(), ...this.outputs.driver.problems()];
+    const controls = this.controls.current;
+    const dry = dryRunNote(controls);
     if (dry) notes.unshift(dry);
     const socProblem = this.measurements.problem();
     // The engine says what it does without SoC; this says why SoC is missing.
@@ -333,17 +270,17 @@ export class App {
       stateCode: stateCode(r.state),
       lines: this.lines.snapshot(),
       // Held: what the previous run left, not a blip to "off" (section 4).
-      outputs: r.held && this.heldOutputs ? this.heldOutputs : r.outputs,
+      outputs: r.held && this.outputs.held ? this.outputs.held : r.outputs,
       alarms: r.alarms,
       countdowns: r.countdowns,
       chargeDetected: r.chargeDetected,
       soc: m.soc,
       voltage: m.voltage,
       current: m.current,
-      mode: this.controls.remoteOn ? 'on' : 'standby',
-      dryRun: this.controls.dryRun,
+      mode: controls.remoteOn ? 'on' : 'standby',
+      dryRun: controls.dryRun,
       notes,
-      lastEvent: this.lastEvent ? formatEvent(this.lastEvent) : null,
+      lastEvent: this.events.last ? formatEvent(this.events.last) : null,
     };
   }
 
@@ -360,97 +297,23 @@ export class App {
         this.decided = true;
         this.o.logger.info({ state: r.state, outputs: r.outputs }, START_LOG);
       }
-      if (this.readBack) void this.driver.applyAll(r.outputs);
-      else this.pendingOutputs = { ...r.outputs };
-      if (!this.controls.dryRun) {
-        this.heldStore.save(r.outputs, (err) =>
-          this.o.logger.error({ err: err.message }, 'outputs cannot be saved'),
-        );
-      }
+      this.outputs.decide(r.outputs, this.controls.current.dryRun);
     }
-    this.record(r.events);
+    this.events.record(r.events);
     if (changed) this.publish();
-  }
-
-  private record(events: EngineEvent[]): void {
-    if (events.length === 0) return;
-    const recorded = this.history.append(events);
-    for (const e of recorded) {
-      this.o.logger.info(
-        { kind: e.kind, name: e.name, from: e.from, to: e.to, seq: e.seq },
-        e.reason,
-      );
-      this.mqtt?.publishEvent(e);
-    }
-    this.lastEvent = recorded[recorded.length - 1] ?? this.lastEvent;
-  }
-
-  /** A target problem or an outside write: an event like any other (section 6). */
-  private onTargetEvent(e: TargetEvent): void {
-    const now = this.o.clock.now();
-    this.record([
-      {
-        t: now,
-        kind: 'target',
-        name: `${e.output}: ${e.target}`,
-        from: e.from,
-        to: e.to,
-        reason: e.reason,
-        lines: this.lines.snapshot(),
-      },
-    ]);
-    if (e.what === 'overridden') {
-      this.overrides.record(now);
-      // Re-publish when the quiet period has passed, so the warning clears by itself.
-      if (this.overrideTimer !== null) this.o.clock.clearTimeout(this.overrideTimer);
-      const at = this.overrides.clearsAt();
-      this.overrideTimer =
-        at === null
-          ? null
-          : this.o.clock.setTimeout(() => {
-              this.overrideTimer = null;
-              this.publish();
-            }, at - now);
-    }
-    this.publish();
-  }
-
-  /** 2 while a target cannot be driven; 1 (warning) while our targets keep being overridden. */
-  private internalFailure(): number {
-    if (this.driver.problems().length > 0) return 2;
-    return this.overrides.level(this.o.clock.now());
-  }
-
-  private presence(): string {
-    const m = this.measurements.get();
-    return `${m.soc === null}${m.voltage === null}${m.current === null}`;
   }
 
   private publish(): void {
     const s = this.snapshot();
     if (!s) return;
-    this.publications++;
-    this.mirroredPresence = this.presence();
     this.mirror.published();
     this.mqtt?.publishState(s);
     if (!this.face) return;
-    const dvcc = this.dvccState();
-    this.face.publish(s, dvcc, {
+    this.face.publish(s, this.outputs.dvccState(), {
       ...this.picture?.values(),
-      '/Alarms/InternalFailure': this.internalFailure(),
-      '/Bms/LastEventJson': this.lastEvent ? JSON.stringify(this.lastEvent) : '',
+      '/Alarms/InternalFailure': this.outputs.internalFailure(),
+      '/Bms/LastEventJson': this.events.last ? JSON.stringify(this.events.last) : '',
     });
-  }
-
-  private dvccState(): DvccState | undefined {
-    if (this.targets.dvcc.length === 0) return undefined;
-    const allowed = (output: OutputName): boolean =>
-      this.targets.dvcc.filter((d) => d.output === output).every((d) => d.target.allowed === true);
-    return {
-      limits: dvccLimits(this.config.systemVoltage),
-      chargeAllowed: allowed('charge'),
-      loadAllowed: allowed('load'),
-    };
   }
 
   private setTunables(t: TunablesConfig): void {
@@ -459,43 +322,10 @@ export class App {
     this.evaluate();
   }
 
-  private async setControls(next: Controls): Promise<boolean> {
-    const before = this.controls;
-    this.controls = next;
-    if (next.dryRun !== before.dryRun) await this.driver.setDryRun(next.dryRun);
-    this.o.logger.info({ remoteOn: next.remoteOn, dryRun: next.dryRun }, 'controls');
-    if (next.dryRun !== before.dryRun) {
-      this.recordControl('dryRun', before.dryRun, next.dryRun, `set by ${next.dryRunBy}`);
-      if (next.dryRun) this.o.logger.warn(dryRunNote(next));
-    }
-    this.evaluate();
-    this.publish();
-    await this.saveControls(next);
-    return true;
-  }
-
-  private async saveControls(c: Controls): Promise<void> {
-    try {
-      await saveControls(this.config.dataDir, c);
-    } catch (err) {
-      this.o.logger.error({ err: (err as Error).message }, 'controls cannot be saved');
-    }
-  }
-
   /** A commissioning action (dry run, test-output) is an event like any other. */
   private recordControl(name: string, from: boolean | null, to: boolean, reason: string): void {
     const lines = this.lines.snapshot();
-    this.record([{ t: this.o.clock.now(), kind: 'control', name, from, to, reason, lines }]);
+    this.events.control(this.o.clock.now(), name, from, to, reason, lines);
     this.publish();
-  }
-
-  private async testOutput(output: OutputName, on: boolean): Promise<boolean> {
-    const reports = await this.driver.testOutput(output, on);
-    this.o.logger.info({ output, on, reports: reports.map((r) => r.result) }, 'test output');
-    const ok = reports.length > 0 && reports.every((r) => r.result.status === 'ok');
-    const results = reports.map((r) => `${r.target}: ${r.result.message || r.result.status}`);
-    const how = `${ok ? 'driven' : 'not driven'} (${results.join('; ') || 'no target'})`;
-    this.recordControl(`test-output ${output}`, null, on, `D-Bus /Bms/TestOutput: ${how}`);
-    return ok;
   }
 }

@@ -2,8 +2,11 @@
  * Outside writes to our targets (behaviour.md section 6, "Others may write our targets"):
  * each one is restored and recorded; when they come again and again (`count` within
  * `windowMs`) `/Alarms/InternalFailure` shows a warning, until `quietMs` passed without one.
- * Pure bookkeeping on monotonic times; the shell re-publishes at `clearsAt`.
+ * OverrideCounter is the pure bookkeeping on monotonic times; OverrideWarning adds the timer
+ * that re-publishes at `clearsAt`, so the warning clears by itself.
  */
+import type { Clock, TimerHandle } from '../../hw/clock';
+
 export interface OverrideRule {
   count: number;
   windowMs: number;
@@ -42,5 +45,40 @@ export class OverrideCounter {
       this.warning = false;
       this.recent = [];
     }
+  }
+}
+
+/** The counter with its timer: `onClears` runs when the quiet period after the last write ends. */
+export class OverrideWarning {
+  private readonly counter = new OverrideCounter();
+  private timer: TimerHandle | null = null;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly onClears: () => void,
+  ) {}
+
+  /** An outside write at `now`. */
+  record(now: number): void {
+    this.counter.record(now);
+    // Re-publish when the quiet period has passed, so the warning clears by itself.
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    const at = this.counter.clearsAt();
+    this.timer =
+      at === null
+        ? null
+        : this.clock.setTimeout(() => {
+            this.timer = null;
+            this.onClears();
+          }, at - now);
+  }
+
+  /** 1 (warning) while outside writes keep coming, else 0. */
+  level(now: number): 0 | 1 {
+    return this.counter.level(now);
+  }
+
+  stop(): void {
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
   }
 }

@@ -6,18 +6,14 @@
  * sender-wide PropertiesChanged rule instead beyond MAX_PATH_RULES paths), so at most
  * 1 + MAX_PATH_RULES rules per service, far below Venus's 1024 per connection. The daemon
  * then does not send us the traffic of services nobody watches, nor our own signals.
- * Only services somebody watches are scanned.
+ * Only services somebody watches are scanned. The method calls themselves (GetItems, GetValue,
+ * SetValue, ListNames, GetNameOwner) are in remote-calls.ts.
  */
 import { Typed, type Bus, type BusSignal } from './bus-api';
 import type { RemoteValues, ValueUpdate, VeValue } from './api';
-import { plain, sameValue, typed } from './values';
+import { BUSITEM, RemoteCalls } from './remote-calls';
+import { plain, sameValue } from './values';
 
-const BUSITEM = 'com.victronenergy.BusItem';
-const DBUS = {
-  destination: 'org.freedesktop.DBus',
-  path: '/org/freedesktop/DBus',
-  interface: 'org.freedesktop.DBus',
-};
 /** The connection-wide rule: appearances and departures of com.victronenergy.* names. */
 export const MONITOR_RULES = [
   "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0namespace='com.victronenergy'",
@@ -84,7 +80,7 @@ export class ServiceMonitor implements RemoteValues {
   private readonly services = new Map<string, Tracked>();
   private readonly byOwner = new Map<string, string>();
   private stopSignals: (() => void) | undefined;
-  private readonly timeoutMs: number;
+  private readonly calls: RemoteCalls;
   private readonly log: (message: string) => void;
   private readonly warn: (message: string) => void;
 
@@ -92,9 +88,9 @@ export class ServiceMonitor implements RemoteValues {
     private readonly bus: Bus,
     options: ServiceMonitorOptions = {},
   ) {
-    this.timeoutMs = options.timeoutMs ?? 5000;
     this.log = options.log ?? (() => undefined);
     this.warn = options.warn ?? this.log;
+    this.calls = new RemoteCalls(bus, options.timeoutMs ?? 5000, this.log);
   }
 
   async start(): Promise<void> {
@@ -164,48 +160,16 @@ export class ServiceMonitor implements RemoteValues {
   }
 
   /** Names on the bus starting with `prefix` (e.g. 'com.victronenergy.battery.'). */
-  async listServices(prefix: string): Promise<string[]> {
-    const [names] = await this.bus.call({
-      ...DBUS,
-      member: 'ListNames',
-      timeoutMs: this.timeoutMs,
-    });
-    return (Array.isArray(names) ? (names as string[]) : [])
-      .filter((n) => n.startsWith(prefix))
-      .sort();
+  listServices(prefix: string): Promise<string[]> {
+    return this.calls.listServices(prefix);
   }
 
-  async getValue(service: string, path: string): Promise<VeValue | undefined> {
-    try {
-      const [value] = await this.bus.call({
-        destination: service,
-        path,
-        interface: BUSITEM,
-        member: 'GetValue',
-        timeoutMs: this.timeoutMs,
-      });
-      return plain(value);
-    } catch {
-      return undefined;
-    }
+  getValue(service: string, path: string): Promise<VeValue | undefined> {
+    return this.calls.getValue(service, path);
   }
 
-  async setValue(service: string, path: string, value: number | string): Promise<boolean> {
-    try {
-      const [code] = await this.bus.call({
-        destination: service,
-        path,
-        interface: BUSITEM,
-        member: 'SetValue',
-        signature: 'v',
-        body: [typed(value)],
-        timeoutMs: this.timeoutMs,
-      });
-      return code === 0;
-    } catch (err) {
-      this.log(`monitor: SetValue ${service} ${path} failed: ${(err as Error).message}`);
-      return false;
-    }
+  setValue(service: string, path: string, value: number | string): Promise<boolean> {
+    return this.calls.setValue(service, path, value);
   }
 
   private track(service: string): Tracked {
@@ -222,22 +186,14 @@ export class ServiceMonitor implements RemoteValues {
     };
     this.services.set(service, tracked);
     const t = tracked;
-    this.bus
-      .call({
-        ...DBUS,
-        member: 'GetNameOwner',
-        signature: 's',
-        body: [service],
-        timeoutMs: this.timeoutMs,
-      })
-      .then(
-        ([owner]) => {
-          if (t.generation === 0 && typeof owner === 'string') this.appeared(service, t, owner);
-        },
-        () => {
-          if (t.generation === 0) this.left(service, t);
-        },
-      );
+    this.calls.nameOwner(service).then(
+      ([owner]) => {
+        if (t.generation === 0 && typeof owner === 'string') this.appeared(service, t, owner);
+      },
+      () => {
+        if (t.generation === 0) this.left(service, t);
+      },
+    );
     return tracked;
   }
 
@@ -304,38 +260,13 @@ export class ServiceMonitor implements RemoteValues {
     this.tellAll(tracked);
   }
 
-  /** GetItems on `/`; else GetValue on `/` (relative keys); else per-path GetValue. */
+  /**
+   * Every value of a service that appeared (RemoteCalls.readAll: GetItems, else GetValue on
+   * `/`, else per watched path), kept unless a signal was newer; then everyone is told.
+   */
   private async scan(service: string, tracked: Tracked, generation: number): Promise<void> {
-    const found = new Map<string, VeValue | undefined>();
     tracked.signalled = new Set();
-    const call = (path: string, member: string) =>
-      this.bus.call({
-        destination: service,
-        path,
-        interface: BUSITEM,
-        member,
-        timeoutMs: this.timeoutMs,
-      });
-    try {
-      const [items] = await call('/', 'GetItems');
-      for (const [path, props] of Object.entries(
-        (items ?? {}) as Record<string, Record<string, unknown>>,
-      )) {
-        found.set(path, plain(props?.Value));
-      }
-    } catch {
-      try {
-        const [root] = await call('/', 'GetValue');
-        const dict = plain(root);
-        if (dict === undefined || typeof dict !== 'object' || Array.isArray(dict))
-          throw new Error('no dict');
-        for (const [key, value] of Object.entries(dict))
-          found.set('/' + key, value as VeValue | undefined);
-      } catch {
-        for (const path of tracked.watchers.keys())
-          found.set(path, await this.getValue(service, path));
-      }
-    }
+    const found = await this.calls.readAll(service, () => tracked.watchers.keys());
     if (tracked.generation !== generation) return;
     // A signal handled while the scan ran is at least as new as the reply: a service signals
     // a change before it answers a later call, and a signal that arrived just after the

@@ -4,7 +4,7 @@
  * Checked against a real aedes broker: host, port, credentials and client id from the URL
  * arrive as mqtt.js's own connect() would send them.
  */
-import type { IClientOptions, MqttClient } from 'mqtt';
+import { connect as mqttConnect, type IClientOptions, type MqttClient } from 'mqtt';
 import { connectBroker, isPlainTcp } from '../../service/src/mqtt/connect';
 import { startBroker, waitFor, type TestBroker } from './helpers';
 
@@ -84,7 +84,8 @@ test('an IPv6 literal connects without its brackets', async () => {
   const c = connectBroker(`mqtt://[::1]:${broker.port}`, base);
   clients.push(c);
   // ::1 may be missing on a build machine; the address handed to net is what matters.
-  expect(c.options.host).toBe('::1');
+  await new Promise((r) => setTimeout(r, 20));
+  expect(c.options.hostname).toBe('::1');
 });
 
 test('a refused CONNACK surfaces as an error event', async () => {
@@ -96,4 +97,41 @@ test('a refused CONNACK surfaces as an error event', async () => {
 
 test('a malformed URL throws at once, as mqtt.js does', () => {
   expect(() => connectBroker('mqtt//no-colon', base)).toThrow();
+});
+
+// Read as mqtt.js reads it: the options our client gets are those mqtt.js's connect() would
+// give its own, without connecting (manualConnect). Cases from the 0.2.1 review.
+const parityBase: IClientOptions = {
+  clientId: 'cfg',
+  username: 'cfguser',
+  password: 'cfgpass',
+  manualConnect: true,
+  reconnectPeriod: 0,
+};
+const seenBy = (o: IClientOptions): Record<string, unknown> => ({
+  host: o.hostname ?? o.host,
+  port: o.port,
+  username: o.username,
+  password: o.password,
+  clientId: o.clientId,
+  protocol: o.protocol,
+});
+
+test.each([
+  'mqtt://127.0.0.1:1883',
+  'tcp://localhost',
+  'mqtt://u:p@h:1883',
+  // mqtt.js splits user:pass at the last colon: user "u:pa", password "ss"
+  'mqtt://u:pa:ss@h:1883',
+  // mqtt.js keeps "u:" as the user name when the password is empty
+  'mqtt://u:@h:1883',
+  // url.parse gives an IDN host in punycode (WHATWG URL would leave it percent-encoded)
+  'mqtt://bücher.example:1883',
+  'mqtt://[::1]:1884',
+  'mqtt://h/?clientId=a&clientId=b',
+  'mqtt://h/?clientId=fromurl',
+])('%s gives the options mqtt.js gives', (url) => {
+  const ours = connectBroker(url, { ...parityBase });
+  const theirs = mqttConnect(url, { ...parityBase });
+  expect(seenBy(ours.options)).toEqual(seenBy(theirs.options));
 });

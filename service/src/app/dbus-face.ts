@@ -56,11 +56,11 @@ export class DbusFace {
     return typeof v === 'number' ? v : null;
   }
 
-  /** Settings, device instance, then the service name. Resolves when registered. */
   /**
    * Settings and device instance first (localsettings round trips, started early so they do
    * not queue behind the start-up read-back); the name is requested once `decided` resolves,
    * so the service appears on D-Bus with the engine's first result, never with defaults.
+   * Resolves when registered.
    */
   async start(
     dvcc: DvccState['limits'] | undefined,
@@ -81,11 +81,16 @@ export class DbusFace {
     if (this.closed) return;
     for (const s of TUNABLE_SETTINGS) this.applyStored(s.setting, stored[`${prefix}/${s.setting}`]);
     this.deps.onTunables(this.tunables);
+    // A name changed in the console before the service is registered is not lost.
+    let customName = String(stored[`${prefix}/CustomName`] ?? '');
+    let building: BusItemService | null = null;
     this.settings.onChange((path, value) => {
       if (!path.startsWith(`${prefix}/`)) return;
       const name = path.slice(prefix.length + 1);
       if (name === 'CustomName') {
-        if (typeof value === 'string') this.service?.set('/CustomName', value);
+        if (typeof value !== 'string') return;
+        customName = value;
+        (this.service ?? building)?.set('/CustomName', value);
         return;
       }
       if (this.applyStored(name, value)) this.deps.onTunables(this.tunables);
@@ -99,6 +104,7 @@ export class DbusFace {
     );
     if (this.closed) return;
     const svc = new BusItemService(this.deps.bus, this.serviceName);
+    building = svc;
     addBatteryPaths(svc, {
       deviceInstance: instance,
       bank: config.name,
@@ -106,7 +112,7 @@ export class DbusFace {
       connection: `smallBMS lines (${config.board})`,
       hardware: config.board,
       serial: this.deps.serial,
-      customName: String(stored[`${prefix}/CustomName`] ?? ''),
+      customName,
       dvcc,
       mirrorPaths: mirrorsMonitor(dvcc !== undefined, config.batteryMonitor) ? MIRROR_PATHS : [],
       onCustomName: (name) => this.settings.setValue(`${prefix}/CustomName`, name),
@@ -116,6 +122,11 @@ export class DbusFace {
     if (this.closed) return;
     if (this.latest) svc.setMany(this.latest);
     await svc.register();
+    if (this.closed) {
+      // stop() ran while the name was being requested: give the name back.
+      await svc.close().catch(() => undefined);
+      return;
+    }
     this.service = svc;
     this.deps.log('info', `${this.serviceName} registered on D-Bus (instance ${instance})`);
   }

@@ -49,6 +49,8 @@ export async function writeAll(fd: number, data: string | Uint8Array): Promise<v
     const written = await new Promise<number>((resolve, reject) =>
       fs.write(fd, bytes, offset, bytes.length - offset, null, settle(resolve, reject)),
     );
+    // A regular file never takes 0 bytes without an error; never loop on it.
+    if (written <= 0) throw new Error(`write returned ${written} bytes`);
     offset += written;
   }
 }

@@ -23,13 +23,28 @@ export class Report {
     process.stdout.write(`  ${name.padEnd(58)} ${value}\n`);
   }
 
-  /** A target: value must stay below `limit` (or above it when lowerIsBetter is false). */
-  target(name: string, limit: number, value: number, unit: string, lowerIsBetter = true): void {
-    const pass = lowerIsBetter ? value < limit : value > limit;
+  /**
+   * A target: value must stay below `limit` (or above it when lowerIsBetter is false);
+   * `inclusive` for targets written "≤" / "≥" (the limit itself passes; float noise below
+   * 1e-9 relative is ignored).
+   */
+  target(
+    name: string,
+    limit: number,
+    value: number,
+    unit: string,
+    lowerIsBetter = true,
+    inclusive = false,
+  ): void {
+    const slack = inclusive ? Math.abs(limit) * 1e-9 : 0;
+    const pass = lowerIsBetter
+      ? value < limit || (inclusive && value <= limit + slack)
+      : value > limit || (inclusive && value >= limit - slack);
     const margin = lowerIsBetter ? limit - value : value - limit;
+    const sign = lowerIsBetter ? (inclusive ? '≤' : '<') : inclusive ? '≥' : '>';
     this.targets.push({
       name,
-      limit: `${lowerIsBetter ? '<' : '>'} ${limit}${unit}`,
+      limit: `${sign} ${limit}${unit}`,
       value: `${round(value, 3)}${unit}`,
       pass,
       margin: `${margin >= 0 ? '+' : ''}${round(margin, 3)}${unit}${pass ? ' headroom' : ' over'}`,

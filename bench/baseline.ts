@@ -19,7 +19,14 @@ export interface Release {
   run: RunFlags;
 }
 
-export function releaseBuild(commit = RELEASE_0_1_0, label = '0.1.0'): Release {
+/**
+ * `SMALLBMS_BENCH_RELEASE=<commit>` compares with another commit instead (e.g. the previous
+ * release, 6eb5e5f for 0.2.0); the label then names the commit.
+ */
+export function releaseBuild(
+  commit = process.env.SMALLBMS_BENCH_RELEASE ?? RELEASE_0_1_0,
+  label = process.env.SMALLBMS_BENCH_RELEASE ?? '0.1.0',
+): Release {
   const full = execFileSync('git', ['-C', ROOT, 'rev-parse', `${commit}^{commit}`], {
     encoding: 'utf8',
   }).trim();

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import type { Outputs } from '../core/types';
 import { writeFileAtomic } from './atomic';
-import { readBootId } from './memory-store';
+import { currentBootId } from './memory-store';
 
 interface Stored {
   version: 1;
@@ -21,7 +21,7 @@ export class HeldOutputsStore {
 
   constructor(
     private readonly file: string,
-    private readonly bootId: () => string | null = () => readBootId(),
+    private readonly bootId: () => string | null = currentBootId,
   ) {}
 
   /** The outputs of the previous run in this boot, or null (none, other boot, unreadable). */

@@ -47,6 +47,18 @@ export function readBootId(file: string = BOOT_ID_FILE): string | null {
   }
 }
 
+let cachedBootId: string | null = null;
+
+/**
+ * This boot's id, read once: it cannot change while the process runs, and the engine saves
+ * its memory in the middle of a reaction (before the outputs are written), where a file read
+ * per save is time the relays wait for. Read again only while it could not be read.
+ */
+export function currentBootId(): string | null {
+  if (cachedBootId === null) cachedBootId = readBootId();
+  return cachedBootId;
+}
+
 export interface MemoryStoreOptions {
   /** Usually `<dataDir>/state.json`. */
   file: string;
@@ -93,7 +105,7 @@ export class MemoryStore {
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: MemoryStoreOptions) {
-    this.bootId = options.bootId ?? (() => readBootId());
+    this.bootId = options.bootId ?? currentBootId;
   }
 
   /** Read the saved memory at start (`nowMono` = the shell's clock). Never throws. */

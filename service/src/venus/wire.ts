@@ -1,7 +1,8 @@
 /**
  * A small D-Bus encoder for the two signal shapes the service sends all the time:
  * `ItemsChanged(a{sa{sv}})` and `PropertiesChanged(a{sv})`, with variants holding `i`, `u`,
- * `d`, `s` or `ai` (the invalid value). dbus-next marshals every message through a generic,
+ * `d`, `s` or `ai` (the invalid value), and for the method calls on its reaction path:
+ * BusItem `SetValue(v)` (a relay, a setting) and calls without arguments (`GetValue`). dbus-next marshals every message through a generic,
  * allocation-heavy path (signature parsing per message and per variant, @nornagon/put,
  * Buffer copies); for our own signals that was about a third of the service's steady CPU
  * (docs/performance.md). Used only behind bus.ts; anything else, and any value this encoder
@@ -10,11 +11,13 @@
  */
 import { Typed } from './bus-api';
 
+const METHOD_CALL = 1;
 const SIGNAL = 4;
 const PROTOCOL_VERSION = 1;
 const FIELD_PATH = 1;
 const FIELD_INTERFACE = 2;
 const FIELD_MEMBER = 3;
+const FIELD_DESTINATION = 6;
 const FIELD_SIGNATURE = 8;
 
 export const ITEMS_CHANGED_SIGNATURE = 'a{sa{sv}}';
@@ -184,6 +187,77 @@ export function encodable(signature: string, body: unknown[]): boolean {
   return true;
 }
 
+// Names as the D-Bus specification allows them. A message with an invalid one makes
+// dbus-daemon drop the whole connection, so such a call goes to dbus-next, which refuses it
+// with an error instead.
+const OBJECT_PATH = /^\/(?:[A-Za-z0-9_]+(?:\/[A-Za-z0-9_]+)*)?$/;
+const INTERFACE = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$/;
+const MEMBER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const BUS_NAME =
+  /^(?::[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+|[A-Za-z_-][A-Za-z0-9_-]*(?:\.[A-Za-z_-][A-Za-z0-9_-]*)+)$/;
+
+/** Whether encodeMethodCall can write this call: valid names; no arguments, or one known variant. */
+export function callEncodable(
+  destination: string,
+  path: string,
+  iface: string,
+  member: string,
+  signature: string,
+  body: unknown[],
+): boolean {
+  if (destination.length > 255 || !BUS_NAME.test(destination)) return false;
+  if (!OBJECT_PATH.test(path)) return false;
+  if (iface !== '' && (iface.length > 255 || !INTERFACE.test(iface))) return false;
+  if (member.length > 255 || !MEMBER.test(member)) return false;
+  if (signature === '') return body.length === 0;
+  return signature === 'v' && body.length === 1 && knownVariant(body[0]);
+}
+
+/** The fixed part of a message and its header fields; returns where the body starts. */
+function header(w: Writer, type: number, serial: number, fields: [number, string, string][]) {
+  w.u8(0x6c); // 'l'
+  w.u8(type);
+  w.u8(0); // flags
+  w.u8(PROTOCOL_VERSION);
+  w.u32(0); // body length, set by the caller
+  w.u32(serial);
+  w.array(8, () => {
+    for (const [code, sig, value] of fields) {
+      w.align(8);
+      w.u8(code);
+      w.sig(sig);
+      if (sig === 'g') w.sig(value);
+      else w.str(value);
+    }
+  });
+  w.align(8);
+  return w.pos;
+}
+
+/**
+ * The complete little-endian method call, as dbus-next writes it (fields in its order; no
+ * interface field when `iface` is empty). Call only when callEncodable(...) holds.
+ */
+export function encodeMethodCall(
+  serial: number,
+  destination: string,
+  path: string,
+  iface: string,
+  member: string,
+  signature: string,
+  body: unknown[],
+): Buffer {
+  const w = new Writer(160);
+  const fields: [number, string, string][] = [[FIELD_PATH, 'o', path]];
+  if (iface !== '') fields.push([FIELD_INTERFACE, 's', iface]);
+  fields.push([FIELD_MEMBER, 's', member], [FIELD_DESTINATION, 's', destination]);
+  if (signature !== '') fields.push([FIELD_SIGNATURE, 'g', signature]);
+  const bodyStart = header(w, METHOD_CALL, serial, fields);
+  if (signature === 'v') variant(w, body[0] as Typed);
+  w.buf.writeUInt32LE(w.pos - bodyStart, 4);
+  return Buffer.from(w.buf.subarray(0, w.pos));
+}
+
 /**
  * The complete little-endian message for a signal with one of our two bodies. Call only when
  * encodable(signature, body); path, interface and member must be valid (they are ours).
@@ -197,27 +271,12 @@ export function encodeSignal(
   body: unknown[],
 ): Buffer {
   const w = new Writer(256);
-  w.u8(0x6c); // 'l'
-  w.u8(SIGNAL);
-  w.u8(0); // flags
-  w.u8(PROTOCOL_VERSION);
-  w.u32(0); // body length, set below
-  w.u32(serial);
-  w.array(8, () => {
-    const field = (code: number, sig: string, value: string): void => {
-      w.align(8);
-      w.u8(code);
-      w.sig(sig);
-      if (sig === 'g') w.sig(value);
-      else w.str(value);
-    };
-    field(FIELD_PATH, 'o', path);
-    field(FIELD_INTERFACE, 's', iface);
-    field(FIELD_MEMBER, 's', member);
-    field(FIELD_SIGNATURE, 'g', signature);
-  });
-  w.align(8);
-  const bodyStart = w.pos;
+  const bodyStart = header(w, SIGNAL, serial, [
+    [FIELD_PATH, 'o', path],
+    [FIELD_INTERFACE, 's', iface],
+    [FIELD_MEMBER, 's', member],
+    [FIELD_SIGNATURE, 'g', signature],
+  ]);
   if (signature === PROPERTIES_CHANGED_SIGNATURE) {
     props(w, body[0] as Record<string, unknown>);
   } else {

@@ -1,7 +1,8 @@
 /**
- * Our own small D-Bus interface. Everything dbus-next specific lives in this file, so a
- * maintained library (@homebridge/dbus-native, dbus-native-victron) can replace it here
- * without touching the BusItem exporter, the settings client or the monitor.
+ * Our own small D-Bus interface. Everything dbus-next specific lives in this file and in
+ * bus-wire.ts (our encoded messages on its connection), so a maintained library
+ * (@homebridge/dbus-native, dbus-native-victron) can replace it here without touching the
+ * BusItem exporter, the settings client or the monitor.
  *
  * Values crossing this interface use `Typed` (signature + value) for D-Bus variants and plain
  * JS values otherwise; dbus-next's Variant class never leaves this file.
@@ -19,29 +20,9 @@ import {
   type IncomingCall,
   type MethodHandler,
 } from './bus-api';
-import { callEncodable, encodable, encodeMethodCall, encodeSignal } from './wire';
+import { streamOf, WirePath } from './bus-wire';
 
 export * from './bus-api';
-
-/** The socket under dbus-next's connection (the only way to its close event and writes). */
-type Stream = NodeJS.EventEmitter & {
-  writable: boolean;
-  write(data: Buffer): boolean;
-  cork(): void;
-  uncork(): void;
-};
-
-function streamOf(lib: dbus.MessageBus): Stream | undefined {
-  return (lib as unknown as { _connection?: { stream?: Stream } })._connection?.stream;
-}
-
-type ReplyHandler = (reply: dbus.Message) => void;
-
-/** dbus-next's table of pending calls by serial (where its reader delivers each reply). */
-function replyTableOf(lib: dbus.MessageBus): Record<number, ReplyHandler> | undefined {
-  return (lib as unknown as { _methodReturnHandlers?: Record<number, ReplyHandler> })
-    ._methodReturnHandlers;
-}
 
 const DBUS = { destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus' };
 const DO_NOT_QUEUE = 4;
@@ -96,11 +77,14 @@ class DbusNextBus implements Bus {
     closed: Promise<void>,
   ) {
     this.closed = closed;
+    this.wire = new WirePath(lib);
     void closed.then(() => (this.isClosed = true));
   }
 
+  /** Our own encoded signals and calls on dbus-next's connection (bus-wire.ts). */
+  private readonly wire: WirePath;
+
   private isClosed = false;
-  private corked = false;
 
   get matchRuleCount(): number {
     return this.matchCalls;
@@ -134,46 +118,20 @@ class DbusNextBus implements Bus {
     }
   }
 
-  /**
-   * SetValue with a plain variant and calls without arguments (the relay and settings writes
-   * of a reaction, the read-backs) are encoded by wire.ts, as dbus-next would write them
-   * (test/venus/wire.test.ts), and their replies come back through dbus-next's own table of
-   * pending calls. dbus-next's generic marshaller took ≈ 0.2 ms per call under --lite-mode,
-   * on the path from a line change to the relay (docs/performance.md). Anything else goes
-   * through dbus-next.
-   */
+  /** Our encoded call where wire.ts can write it (bus-wire.ts), else dbus-next's. */
   private sendCall(o: CallOptions): Promise<dbus.Message | null> {
-    const signature = o.signature ?? '';
-    const body = o.body ?? [];
-    const stream = streamOf(this.lib);
-    const pending = replyTableOf(this.lib);
-    const iface = o.interface ?? '';
-    if (
-      !stream ||
-      !stream.writable ||
-      !pending ||
-      !callEncodable(o.destination, o.path, iface, o.member, signature, body)
-    ) {
-      const msg = new dbus.Message({
+    const encoded = this.wire.call(o);
+    if (encoded) return encoded;
+    return this.lib.call(
+      new dbus.Message({
         destination: o.destination,
         path: o.path,
         interface: o.interface,
         member: o.member,
-        signature,
-        body: body.map(toLibrary),
-      });
-      return this.lib.call(msg);
-    }
-    const serial = this.lib.newSerial();
-    const data = encodeMethodCall(serial, o.destination, o.path, iface, o.member, signature, body);
-    return new Promise((resolve, reject) => {
-      pending[serial] = (reply) => {
-        if (reply.type === dbus.MessageType.ERROR) {
-          reject(new dbus.DBusError(reply.errorName ?? '', String(reply.body?.[0] ?? ''), reply));
-        } else resolve(reply);
-      };
-      stream.write(data);
-    });
+        signature: o.signature ?? '',
+        body: (o.body ?? []).map(toLibrary),
+      }),
+    );
   }
 
   async addMatch(rule: string): Promise<void> {
@@ -304,26 +262,12 @@ class DbusNextBus implements Bus {
     signature: string,
     body: unknown[],
   ): void {
-    const stream = streamOf(this.lib);
-    if (!stream || !encodable(signature, body)) {
-      this.send(dbus.Message.newSignal(path, iface, member, signature, body.map(toLibrary)));
-      return;
-    }
     if (this.isClosed) return;
-    if (!stream.writable) {
-      this.isClosed = true;
-      return;
+    const outcome = this.wire.signal(path, iface, member, signature, body);
+    if (outcome === 'closed') this.isClosed = true;
+    else if (outcome === 'library') {
+      this.send(dbus.Message.newSignal(path, iface, member, signature, body.map(toLibrary)));
     }
-    const serial = this.lib.newSerial();
-    if (!this.corked) {
-      this.corked = true;
-      stream.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        stream.uncork();
-      });
-    }
-    stream.write(encodeSignal(serial, path, iface, member, signature, body));
   }
 
   async requestName(name: string): Promise<void> {

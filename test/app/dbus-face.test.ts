@@ -57,14 +57,26 @@ beforeEach(async () => {
 });
 afterEach(() => settings.stop());
 
-test('the name waits for the first decision; the settings and instance do not', async () => {
+/** A face started with its decision held back, once its settings exist. */
+async function startHeld(): Promise<{
+  f: DbusFace;
+  bus: Bus;
+  watcher: Bus;
+  decide: () => void;
+  started: Promise<void>;
+}> {
   const bus = await testBus.connect();
   const watcher = await testBus.connect();
   const f = face(bus);
   let decide = (): void => undefined;
   const started = f.start(undefined, new Promise<void>((r) => (decide = r)));
-  // The settings are created while the engine has not decided yet.
   await until(() => settings.get(NAME_SETTING) !== undefined, 'settings added');
+  return { f, bus, watcher, decide, started };
+}
+
+test('the name waits for the first decision; the settings and instance do not', async () => {
+  // The settings are created while the engine has not decided yet.
+  const { f, watcher, decide, started } = await startHeld();
   await sleep(100);
   expect(await owner(watcher)).toBe(false);
   decide();
@@ -76,12 +88,7 @@ test('the name waits for the first decision; the settings and instance do not', 
 });
 
 test('stopped before the decision: the name is never requested', async () => {
-  const bus = await testBus.connect();
-  const watcher = await testBus.connect();
-  const f = face(bus);
-  let decide = (): void => undefined;
-  const started = f.start(undefined, new Promise<void>((r) => (decide = r)));
-  await until(() => settings.get(NAME_SETTING) !== undefined, 'settings added');
+  const { f, watcher, decide, started } = await startHeld();
   await f.stop();
   decide();
   await started;
@@ -91,12 +98,7 @@ test('stopped before the decision: the name is never requested', async () => {
 });
 
 test('stopped while the name is being requested: the name is given back', async () => {
-  const bus = await testBus.connect();
-  const watcher = await testBus.connect();
-  const f = face(bus);
-  let decide = (): void => undefined;
-  const started = f.start(undefined, new Promise<void>((r) => (decide = r)));
-  await until(() => settings.get(NAME_SETTING) !== undefined, 'settings added');
+  const { f, watcher, decide, started } = await startHeld();
   await sleep(50);
   decide();
   // Stop a few microtasks later: register() is on its way to the daemon.
@@ -110,11 +112,7 @@ test('stopped while the name is being requested: the name is given back', async 
 });
 
 test('a CustomName set in the console before the name is requested is kept', async () => {
-  const bus = await testBus.connect();
-  const f = face(bus);
-  let decide = (): void => undefined;
-  const started = f.start(undefined, new Promise<void>((r) => (decide = r)));
-  await until(() => settings.get(NAME_SETTING) !== undefined, 'settings added');
+  const { f, bus, decide, started } = await startHeld();
   await sleep(100); // the face follows the setting by now
   settings.set(NAME_SETTING, 'House bank');
   await sleep(100);

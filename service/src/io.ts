@@ -18,6 +18,22 @@ export interface ArgSpec {
   values?: readonly string[];
   /** How many plain words (not starting with `-`) may follow; default 0. */
   positional?: number;
+  /**
+   * What each plain word may be, in order (`dry-run on`): any other word is refused, named.
+   * `required` words must be there.
+   */
+  words?: readonly { readonly choices: readonly string[]; readonly required?: boolean }[];
+  /** Options whose value must be a number: the test, and what it asks in words. */
+  numbers?: Readonly<
+    Record<string, { readonly ok: (n: number) => boolean; readonly what: string }>
+  >;
+}
+
+/** `a, b or c` */
+function oneOf(choices: readonly string[]): string {
+  return choices.length < 2
+    ? choices.join('')
+    : `${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}`;
 }
 
 export function flag(argv: readonly string[], name: string): boolean {
@@ -58,6 +74,22 @@ export function argProblem(argv: readonly string[], spec: ArgSpec): string | nul
   const words = positionals(argv, spec);
   const allowed = spec.positional ?? 0;
   if (words.length > allowed) return `unexpected argument "${words[allowed]}"`;
+  for (const [i, slot] of (spec.words ?? []).entries()) {
+    const word = words[i];
+    if (word === undefined) {
+      if (slot.required) return `missing argument: ${oneOf(slot.choices)}`;
+    } else if (!slot.choices.includes(word)) {
+      return `'${word}' is not ${oneOf(slot.choices)}`;
+    }
+  }
+  for (const [name, rule] of Object.entries(spec.numbers ?? {})) {
+    const text = option(argv, name);
+    if (text === undefined) continue;
+    const n = Number(text);
+    if (text.trim() === '' || !Number.isFinite(n) || !rule.ok(n)) {
+      return `${name} '${text}' is not ${rule.what}`;
+    }
+  }
   return null;
 }
 

@@ -198,3 +198,60 @@ describe('a closed stdout ends the command quietly (no EPIPE stack trace)', () =
     });
   });
 });
+
+describe('a bad word or value is named, then the usage, exit 2, before the command runs', () => {
+  test.each([
+    [['dry-run', 'maybe'], "smallbms dry-run: 'maybe' is not on or off"],
+    [['dry-run', 'ON'], "smallbms dry-run: 'ON' is not on or off"],
+    [
+      ['test-output', 'relay', 'on'],
+      "smallbms test-output: 'relay' is not load, charge or preAlarm",
+    ],
+    [['test-output', 'load', 'maybe'], "smallbms test-output: 'maybe' is not on or off"],
+    [['test-output', 'load'], 'smallbms test-output: missing argument: on or off'],
+    [['test-output'], 'smallbms test-output: missing argument: load, charge or preAlarm'],
+    [['test-output', 'load', 'on', 'now'], 'smallbms test-output: unexpected argument "now"'],
+    [['check-config', 'a.json', 'b.json'], 'smallbms check-config: unexpected argument "b.json"'],
+    [['events', 'all'], 'smallbms events: unexpected argument "all"'],
+    [['demo', '--speed', 'fast'], "smallbms demo: --speed 'fast' is not a number from 1 to 500"],
+    [['demo', '--speed=0'], "smallbms demo: --speed '0' is not a number from 1 to 500"],
+    [['run', '--sim-speed', 'x'], "smallbms run: --sim-speed 'x' is not a number above 0"],
+    [['run', '--sim-speed', '-2'], "smallbms run: --sim-speed '-2' is not a number above 0"],
+  ])('%j', async (argv, message) => {
+    const io = new Recorder();
+    expect(await main(argv, io)).toBe(2);
+    expect(io.err).toEqual([message, `usage: smallbms ${COMMANDS[argv[0]].usage}`]);
+    expect(io.stdout).toBe('');
+  });
+
+  test('options before the words are not taken for words (test-output --config FILE load on)', async () => {
+    // No service on this bus: past the argument check, the command says so (exit 1, not 2).
+    const io = new Recorder();
+    const saved = process.env.DBUS_SYSTEM_BUS_ADDRESS;
+    process.env.DBUS_SYSTEM_BUS_ADDRESS = `unix:path=${path.join(dir, 'no-bus')}`;
+    try {
+      const config = path.join(dir, 'none.json');
+      expect(await main(['test-output', '--config', config, 'load', 'on'], io)).toBe(1);
+      expect(await main(['dry-run', '--service', 'com.example', 'on'], io)).toBe(1);
+    } finally {
+      if (saved === undefined) delete process.env.DBUS_SYSTEM_BUS_ADDRESS;
+      else process.env.DBUS_SYSTEM_BUS_ADDRESS = saved;
+    }
+    expect(io.err.join('\n')).not.toContain('usage');
+    expect(io.err[0]).toContain('cannot reach the D-Bus system bus');
+  });
+
+  test('SMALLBMS_SIM_SPEED that is not a number is named (exit 2), the service not started', async () => {
+    const example = path.resolve(__dirname, '../../service/conf/smallbms.cerbo-gx.example.json');
+    const io = new Recorder();
+    const saved = process.env.SMALLBMS_SIM_SPEED;
+    process.env.SMALLBMS_SIM_SPEED = 'fast';
+    try {
+      expect(await main(['run', '--config', example, '--no-dbus'], io)).toBe(2);
+    } finally {
+      if (saved === undefined) delete process.env.SMALLBMS_SIM_SPEED;
+      else process.env.SMALLBMS_SIM_SPEED = saved;
+    }
+    expect(io.err).toEqual(["smallbms run: SMALLBMS_SIM_SPEED 'fast' is not a number above 0"]);
+  });
+});

@@ -22,13 +22,21 @@ export const COMMANDS: Record<string, CommandEntry> = {
   run: {
     usage: 'run [--config FILE]',
     summary: 'the service (what daemontools starts)',
-    args: { values: ['--config', '--sim-speed'], flags: ['--no-dbus'] },
+    args: {
+      values: ['--config', '--sim-speed'],
+      flags: ['--no-dbus'],
+      numbers: { '--sim-speed': { ok: (n) => n > 0, what: 'a number above 0' } },
+    },
     load: () => import('./run').then((m) => m.runCommand),
   },
   demo: {
     usage: 'demo [--speed N] [--interactive] [--keep]',
     summary: 'the whole service on a simulated GX, with a scripted discharge/charge story',
-    args: { values: ['--speed'], flags: ['--interactive', '--keep'] },
+    args: {
+      values: ['--speed'],
+      flags: ['--interactive', '--keep'],
+      numbers: { '--speed': { ok: (n) => n >= 1 && n <= 500, what: 'a number from 1 to 500' } },
+    },
     load: () => import('../demo/demo').then((m) => m.demoCommand),
   },
   status: {
@@ -52,13 +60,20 @@ export const COMMANDS: Record<string, CommandEntry> = {
   'test-output': {
     usage: 'test-output <load|charge|preAlarm> <on|off>',
     summary: 'commissioning: drive one output once (only in dry run)',
-    args: { values: ['--config', '--service'], positional: 2 },
+    args: {
+      values: ['--config', '--service'],
+      positional: 2,
+      words: [
+        { choices: ['load', 'charge', 'preAlarm'], required: true },
+        { choices: ['on', 'off'], required: true },
+      ],
+    },
     load: () => import('./test-output').then((m) => m.testOutputCommand),
   },
   'dry-run': {
     usage: 'dry-run [on|off]',
     summary: 'show or set dry run (decide, but drive no output), over D-Bus like the console',
-    args: { values: ['--config', '--service'], positional: 1 },
+    args: { values: ['--config', '--service'], positional: 1, words: [{ choices: ['on', 'off'] }] },
     load: () => import('./dry-run').then((m) => m.dryRunCommand),
   },
 };

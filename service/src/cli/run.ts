@@ -49,7 +49,13 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     return 1;
   }
   const config = loaded.config;
-  const speed = Number(option(argv, '--sim-speed') ?? process.env.SMALLBMS_SIM_SPEED ?? '1');
+  const speedText = option(argv, '--sim-speed') ?? process.env.SMALLBMS_SIM_SPEED ?? '1';
+  const speed = Number(speedText);
+  if (speedText.trim() === '' || !Number.isFinite(speed) || speed <= 0) {
+    const from = option(argv, '--sim-speed') === undefined ? 'SMALLBMS_SIM_SPEED' : '--sim-speed';
+    io.error(`smallbms run: ${from} '${speedText}' is not a number above 0`);
+    return 2;
+  }
   const scaleProblem = clockScaleProblem(speed, config.board);
   if (scaleProblem) {
     io.error(scaleProblem);

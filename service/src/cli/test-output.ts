@@ -3,7 +3,7 @@
  * service to drive one output's targets once. The service accepts it only in dry run, where
  * the engine does not own the targets (otherwise the next engine change would fight it).
  */
-import type { CliIo } from '../io';
+import { positionals, type CliIo } from '../io';
 import { notRunning, targetService, withBus } from './remote';
 import { Typed } from '../venus/bus';
 
@@ -14,7 +14,8 @@ const PATHS: Record<string, string> = {
 };
 
 export async function testOutputCommand(argv: string[], io: CliIo): Promise<number> {
-  const [output, level] = argv.filter((a) => !a.startsWith('--'));
+  // main() has checked them (argProblem); this guards a direct call.
+  const [output, level] = positionals(argv, { values: ['--config', '--service'] });
   if (!output || !(output in PATHS) || (level !== 'on' && level !== 'off')) {
     io.error('usage: smallbms test-output <load|charge|preAlarm> <on|off>');
     return 2;

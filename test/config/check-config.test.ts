@@ -197,7 +197,10 @@ describe('check-config rejects bad configs with every problem and its path', () 
       new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: \\d+ problems?$`),
     );
     for (const expected of c.problems) expect(io.stderr).toContain(expected);
-    for (const line of io.err.slice(1)) expect(line).toMatch(/^ {2}\$\S*: \S/);
+    // Where first: line and column of what is wrong (a file that is not JSON says it itself).
+    for (const line of io.err.slice(1)) {
+      expect(line).toMatch(/^ {2}(line [1-9]\d*, column [1-9]\d*: \$\S*|\$): \S/);
+    }
     expect(io.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 });
@@ -371,10 +374,12 @@ describe('the real launcher: node bin/smallbms check-config FILE', () => {
     const r = launch('check-config', file);
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain(
-      '  $.outputs.charge[0]: relay 1 is already driven by $.outputs.load[0]',
+    expect(r.stderr).toMatch(
+      /\n {2}line \d+, column \d+: \$\.outputs\.charge\[0\]: relay 1 is already driven by \$\.outputs\.load\[0\]/,
     );
-    expect(r.stderr).toContain('  $.tunables.preAlarmLeadS: must be ≥ 30 s; got 29 s');
+    expect(r.stderr).toMatch(
+      /\n {2}line \d+, column \d+: \$\.tunables\.preAlarmLeadS: must be ≥ 30 s; got 29 s/,
+    );
   });
 
   test('malformed JSON: line and column, no stack trace', () => {

@@ -120,6 +120,8 @@ describe('parseConfigText', () => {
     expect(r.problems).toContainEqual({
       path: '$',
       message: expect.stringContaining('unknown key "__proto__"'),
+      line: 1,
+      column: 2,
     });
   });
 
@@ -130,6 +132,8 @@ describe('parseConfigText', () => {
       expect(r.problems[0]).toEqual({
         path: '$',
         message: 'expected an object { ... }, got a list',
+        line: 1,
+        column: 1,
       });
   });
 

@@ -135,12 +135,15 @@ test('`smallbms run` of the bundle lists every problem of a bad config and exits
   );
   expect(r.status).toBe(1);
   expect(r.stderr).toContain(`${file}: the config has problems, not starting:`);
-  expect(r.stderr).toContain(
-    '  $.lines: unknown key "chargeAlowed"; did you mean "chargeAllowed"?',
+  // Where first (line and column from the bundle's own reader), then the path and the fix.
+  expect(r.stderr).toMatch(
+    /\n {2}line \d+, column \d+: \$\.lines: unknown key "chargeAlowed"; did you mean "chargeAllowed"\?/,
   );
-  expect(r.stderr).toContain(
-    '  $.lines.dischargeAllowed.source: unknown type "gpoi"; expected one of gpio, digitalinput, dbus',
+  expect(r.stderr).toMatch(
+    /\n {2}line \d+, column \d+: \$\.lines\.dischargeAllowed\.source: unknown type "gpoi"; expected one of gpio, digitalinput, dbus/,
   );
-  expect(r.stderr).toContain('  $.tunables.preAlarmLeadS: must be ≥ 30 s; got 29 s');
+  expect(r.stderr).toMatch(
+    /\n {2}line \d+, column \d+: \$\.tunables\.preAlarmLeadS: must be ≥ 30 s; got 29 s/,
+  );
   expect(r.stderr).not.toMatch(/\n\s+at /);
 });

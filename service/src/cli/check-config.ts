@@ -4,6 +4,7 @@
  * JSON path, so a user fixes them all in one round.
  */
 import { loadConfigFile, resolveConfigPath } from '../config/load';
+import { formatProblem } from '../config/problem';
 import { configWarnings } from '../config/summary';
 import type { CliIo } from '../io';
 
@@ -33,7 +34,7 @@ export async function checkConfigCommand(
   if (!result.ok) {
     const n = result.problems.length;
     out.error(`${file}: ${n} problem${n === 1 ? '' : 's'}`);
-    for (const p of result.problems) out.error(`  ${p.path}: ${p.message}`);
+    for (const p of result.problems) out.error(`  ${formatProblem(p)}`);
     return 1;
   }
   const warnings = configWarnings(result.config);

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import pino from 'pino';
 import { version } from '../../../package.json';
 import { loadConfigFile, resolveConfigPath } from '../config/load';
+import { formatProblem } from '../config/problem';
 import { configWarnings } from '../config/summary';
 import { App } from '../app/app';
 import { BOARDS, boardProblems, clockScaleProblem } from '../../hw/boards';
@@ -45,7 +46,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const loaded = await loadConfigFile(file);
   if (!loaded.ok) {
     io.error(`${file}: the config has problems, not starting:`);
-    for (const p of loaded.problems) io.error(`  ${p.path}: ${p.message}`);
+    for (const p of loaded.problems) io.error(`  ${formatProblem(p)}`);
     return 1;
   }
   const config = loaded.config;

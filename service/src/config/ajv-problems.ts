@@ -157,15 +157,77 @@ function describe(error: ErrorObject): string {
   }
 }
 
-/** Ajv errors → problems, one per distinct (path, message). */
+/** Short type words for "(a number, not the string "24")". */
+const SHORT_TYPE_WORDS: Record<string, string> = {
+  number: 'a number',
+  integer: 'a number',
+  string: 'a string',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'a list',
+  null: 'null',
+};
+
+/**
+ * One mistake, one problem: ajv reports a wrong type and the allowed values of one key as two
+ * errors (`"systemVoltage": "24"`), and each missing key of one object apart. Those are merged
+ * into one sentence: "must be one of 12, 24, 48 (a number, not the string "24")", "missing
+ * required keys "path" and "value"".
+ */
+function merged(errors: readonly ErrorObject[]): { error: ErrorObject; message?: string }[] {
+  const out: { error: ErrorObject; message?: string }[] = [];
+  const byPath = new Map<string, ErrorObject[]>();
+  for (const e of errors) {
+    const group = byPath.get(e.instancePath);
+    if (group) group.push(e);
+    else byPath.set(e.instancePath, [e]);
+  }
+  for (const group of byPath.values()) {
+    const type = group.find((e) => e.keyword === 'type');
+    const allowed = group.find((e) => e.keyword === 'enum' || e.keyword === 'const');
+    const required = group.filter((e) => e.keyword === 'required');
+    for (const error of group) {
+      if (type && allowed && error === type) continue;
+      if (type && allowed && error === allowed) {
+        const wanted = String((type.params as Record<string, unknown>).type)
+          .split(',')
+          .map((t) => SHORT_TYPE_WORDS[t] ?? t)
+          .join(' or ');
+        const rule = describe(allowed).replace(/; got .*$/s, '');
+        out.push({ error, message: `${rule} (${wanted}, not ${kindOf(error.data)})` });
+      } else if (required.length > 1 && error.keyword === 'required') {
+        if (error !== required[0]) continue;
+        const keys = required.map(
+          (e) => `"${String((e.params as Record<string, unknown>).missingProperty)}"`,
+        );
+        const list = `${keys.slice(0, -1).join(', ')} and ${keys[keys.length - 1]}`;
+        out.push({ error, message: `missing required keys ${list}` });
+      } else out.push({ error });
+    }
+  }
+  return out;
+}
+
+/** Ajv errors → problems, one per mistake (see merged) and distinct (path, message). */
 export function ajvProblems(errors: readonly ErrorObject[]): Problem[] {
   const out: Problem[] = [];
   const seen = new Set<string>();
-  for (const error of errors) {
-    // A failing branch of a plain oneOf would add "must match exactly one schema": the
-    // discriminated unions here report the chosen branch's own errors instead.
-    if (error.keyword === 'oneOf' || error.keyword === 'if') continue;
-    const problem = { path: pointerToPath(error.instancePath), message: describe(error) };
+  // A failing branch of a plain oneOf would add "must match exactly one schema": the
+  // discriminated unions here report the chosen branch's own errors instead.
+  const kept = errors.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'if');
+  for (const { error, message } of merged(kept)) {
+    const problem: Problem = {
+      path: pointerToPath(error.instancePath),
+      message: message ?? describe(error),
+    };
+    // An unknown key is pointed at where the key is written, not at its object.
+    if (error.keyword === 'additionalProperties') {
+      const key = String((error.params as Record<string, unknown>).additionalProperty);
+      problem.pointAt = {
+        path: jsonPath([...pointerSegments(error.instancePath), key]),
+        key: true,
+      };
+    }
     const key = `${problem.path}\n${problem.message}`;
     if (!seen.has(key)) {
       seen.add(key);

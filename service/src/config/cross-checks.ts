@@ -127,6 +127,19 @@ function targetIdentity(output: string, target: Obj): string | null {
 
 function checkOutputs(doc: Obj, limits: BoardLimits | undefined, out: Problem[]): void {
   const outputs = field(doc, 'outputs');
+  // A config that disconnects nothing protects nothing: refused, not warned (a pre-alarm
+  // alone only warns). A wrong shape of `outputs` is the schema's problem.
+  if (outputs === undefined || isObj(outputs)) {
+    const targets = (name: string): unknown => field(outputs, name);
+    const empty = (v: unknown): boolean => v === undefined || (Array.isArray(v) && v.length === 0);
+    if (empty(targets('load')) && empty(targets('charge'))) {
+      out.push({
+        path: '$.outputs',
+        message:
+          'give a load or a charge target (or both): without one nothing is disconnected when the BMS says so (a preAlarm output alone only warns)',
+      });
+    }
+  }
   const users = new Map<string, string>();
   const intermittent = field(field(doc, 'tunables'), 'preAlarmMode') === 'intermittent';
   for (const output of OUTPUTS) {

@@ -19,6 +19,17 @@ export interface JsonReadResult {
   error?: JsonSyntaxError;
   /** Paths (`$.a.b`) of keys that appear twice in one object; the last one wins. */
   duplicateKeys: string[];
+  /**
+   * Where the value at a path (`$.a.b[0]`) starts, or with `key` its key; for a path the
+   * document does not have, its nearest ancestor that it has. Undefined for a syntax error.
+   */
+  locate?: (path: string, key?: boolean) => { line: number; column: number } | undefined;
+}
+
+/** `$.a.b[2]` → `$.a.b`; `$` → null. */
+export function parentPath(path: string): string | null {
+  const m = /(\.[A-Za-z_$][A-Za-z0-9_$]*|\[[0-9]+\]|\["(?:[^"\\]|\\.)*"\])$/.exec(path);
+  return m ? path.slice(0, m.index) : null;
 }
 
 class SyntaxProblem extends Error {
@@ -64,6 +75,9 @@ const MAX_DEPTH = 64;
 class Reader {
   private pos = 0;
   readonly duplicates: string[] = [];
+  /** Path → offset of its value; of its key (the last one written, as for the value). */
+  readonly values = new Map<string, number>();
+  readonly keys = new Map<string, number>();
 
   constructor(private readonly text: string) {}
 
@@ -102,6 +116,7 @@ class Reader {
     // A config is a few levels deep; the limit keeps hostile input from overflowing the stack.
     if (path.length > MAX_DEPTH)
       throw new SyntaxProblem(this.pos, 'the document is nested too deeply');
+    this.values.set(jsonPath(path), this.pos);
     const c = this.text[this.pos];
     if (c === '{') return this.object(path);
     if (c === '[') return this.array(path);
@@ -141,8 +156,10 @@ class Reader {
         }
         this.fail('a key in double quotes');
       }
+      const keyAt = this.pos;
       const key = this.string();
       if (seen.has(key)) this.duplicates.push(jsonPath([...path, key]));
+      this.keys.set(jsonPath([...path, key]), keyAt);
       seen.add(key);
       this.skipSpace();
       if (this.text[this.pos] !== ':') this.fail(`":" after the key "${key}"`);
@@ -247,7 +264,14 @@ export function readJson(text: string): JsonReadResult {
   const reader = new Reader(body);
   try {
     const value = reader.read();
-    return { value, duplicateKeys: reader.duplicates };
+    const locate = (path: string, key = false): { line: number; column: number } | undefined => {
+      for (let p: string | null = path; p !== null; p = parentPath(p)) {
+        const offset = p === path && key ? reader.keys.get(p) : reader.values.get(p);
+        if (offset !== undefined) return lineAndColumn(body, offset);
+      }
+      return undefined;
+    };
+    return { value, duplicateKeys: reader.duplicates, locate };
   } catch (e) {
     if (!(e instanceof SyntaxProblem)) throw e;
     const where = lineAndColumn(body, e.offset);

@@ -6,7 +6,7 @@
 import * as path from 'path';
 import { ajvProblems, pointerToPath } from './ajv-problems';
 import { crossCheck } from './cross-checks';
-import { readJson } from './json-text';
+import { readJson, type JsonReadResult } from './json-text';
 import type { Problem } from './problem';
 import { summarize } from './summary';
 import { readText } from '../store/fs-async';
@@ -71,6 +71,7 @@ export function parseConfigText(
   const problems: Problem[] = read.duplicateKeys.map((p) => ({
     path: p,
     message: 'this key appears twice in the same object (the last one would win)',
+    pointAt: { path: p, key: true },
   }));
   // The raw document for the cross-field rules: ajv fills defaults into `doc` below.
   const cross = crossCheck(doc);
@@ -84,11 +85,20 @@ export function parseConfigText(
     problems.push(...ajvProblems(errors));
   }
   problems.push(...cross);
-  if (problems.length > 0) return { ok: false, problems: sortByPath(problems) };
+  if (problems.length > 0) {
+    return { ok: false, problems: sortByPath(problems.map((p) => located(p, read.locate))) };
+  }
   const config = doc as unknown as SmallBmsConfig & { $schema?: string };
   delete config.$schema;
   resolveDirs(config, options.baseDir ?? path.dirname(path.resolve(sourceName)));
   return { ok: true, config, summary: summarize(config, schemaDefaults()) };
+}
+
+/** The problem with the line and column of what it names (`pointAt`, else its path). */
+function located(p: Problem, locate: JsonReadResult['locate']): Problem {
+  const { pointAt, ...rest } = p;
+  const where = locate?.(pointAt?.path ?? p.path, pointAt?.key ?? false);
+  return where ? { ...rest, ...where } : rest;
 }
 
 /** Document order is lost in ajv's output; grouping by path reads better than rule order. */

@@ -3,6 +3,23 @@ export interface Problem {
   /** JSONPath-like location, `$` for the whole document. */
   path: string;
   message: string;
+  /** Where in the file (1-based), when the file has something at `path` (or above it). */
+  line?: number;
+  column?: number;
+  /**
+   * What to point at when it is not the value at `path`: a key (an unknown or a duplicate
+   * key). Used while locating, then removed.
+   */
+  pointAt?: { path: string; key: boolean };
+}
+
+/**
+ * `line 5, column 20: $.systemVoltage: must be ...`, as check-config and run print it (where
+ * first, as for a syntax error).
+ */
+export function formatProblem(p: Problem): string {
+  const where = p.line !== undefined ? `line ${p.line}, column ${p.column ?? 1}: ` : '';
+  return `${where}${p.path}: ${p.message}`;
 }
 
 /** The D-Bus service name a bank publishes (contract.md: names). */

@@ -7,10 +7,15 @@ module.exports = {
   transform: { '^.+\\.ts$': 'ts-jest' },
   collectCoverage: true,
   collectCoverageFrom: ['service/**/*.ts'],
-  // One table (its "All files" row is the summary).
-  coverageReporters: ['text'],
-  // Ends the run with the suites that did not run here, why, and what to install.
-  reporters: ['default', '<rootDir>/test/skipped-reporter.js'],
+  // The table goes to coverage/coverage.txt; the console gets one line (coverage-line-reporter).
+  coverageReporters: [['text', { file: 'coverage.txt' }], 'json-summary'],
+  // Ends the run with the coverage line, then the suites that did not run here, why, what to
+  // install and how to run only them.
+  reporters: [
+    'default',
+    '<rootDir>/test/coverage-line-reporter.js',
+    '<rootDir>/test/skipped-reporter.js',
+  ],
   coverageThreshold: {
     './service/src/core/': { branches: 95, lines: 95 },
   },

@@ -5,21 +5,27 @@
  * apt-get line that installs what is missing.
  */
 const path = require('path');
-const { TOOLS, findTool, installHint } = require('./tools');
+const { TOOLS, findTool, toolProblem, installHint, rerunHint } = require('./tools');
 
 /** The summary lines for a finished run (exported for its own test). */
-function summary(results, rootDir, tools = TOOLS, find = findTool) {
+function summary(results, rootDir, tools = TOOLS, find = findTool, problem = toolProblem) {
   const rel = (file) => path.relative(rootDir, file).split(path.sep).join('/');
   const byFile = new Map(results.testResults.map((r) => [rel(r.testFilePath), r]));
   const missing = tools.filter((t) => !find(t.name));
   const explained = new Set();
+  const skippedSuites = [];
   const lines = [];
   for (const tool of missing) {
-    lines.push(`  ${tool.name} not found: ${tool.effect} (apt-get install ${tool.apt})`);
+    const why = problem(tool.name);
+    const what = why ? `${tool.name} not usable (${why})` : `${tool.name} not found`;
+    lines.push(`  ${what}: ${tool.effect} (apt-get install ${tool.apt})`);
     for (const suite of tool.suites) {
       explained.add(suite);
       const r = byFile.get(suite);
-      if (r) lines.push(`    skipped ${suite} (${r.numPendingTests} tests)`);
+      if (r) {
+        lines.push(`    skipped ${suite} (${r.numPendingTests} tests)`);
+        if (r.numPendingTests > 0) skippedSuites.push(suite);
+      }
     }
   }
   for (const [file, r] of byFile) {
@@ -29,7 +35,13 @@ function summary(results, rootDir, tools = TOOLS, find = findTool) {
   }
   if (lines.length === 0) return ['Every suite ran: all the optional tools were found.'];
   const hint = installHint(missing);
-  return ['Not run on this machine:', ...lines, ...(hint ? [`To run everything: ${hint}`] : [])];
+  const rerun = rerunHint(skippedSuites);
+  return [
+    'Not run on this machine:',
+    ...lines,
+    ...(hint ? [`To run everything: ${hint}`] : []),
+    ...(rerun ? [`Then only the skipped suites: ${rerun}`] : []),
+  ];
 }
 
 class SkippedReporter {

@@ -132,3 +132,17 @@ describe('docs/installer.md', () => {
     expect([...used].filter((c) => !COMMANDS[c]?.load)).toEqual([]);
   });
 });
+
+test('the relay drawing and section 3.4 give the same coil figures, the stricter (VE.Bus BMS) ones', () => {
+  const svg = fs.readFileSync(path.join(REPO_ROOT, 'docs/wiring-relay.svg'), 'utf8');
+  const rule = /<text[^>]*>(12 V system: [^<]*)<\/text>/.exec(svg)?.[1];
+  expect(rule).toBe(
+    '12 V system: 12 V coil, must operate ≤ 9 V, stands 15 V · 24 V: 24 V coil, ≤ 19 V / 30 V · 48 V: 48 V coil, ≤ 39 V / 60 V',
+  );
+  const section = guide.slice(guide.indexOf('### 3.4 '), guide.indexOf('### 3.5 '));
+  const flat = section.replace(/\*\*/g, '').replace(/\s+/g, ' ');
+  expect(flat).toContain(rule);
+  // The lowest battery voltage (10 V on 12 V) minus the VE.Bus BMS's drop (about 1 V).
+  expect(flat).toContain('9 V behind a VE.Bus BMS');
+  expect(flat).not.toMatch(/must operate ≤ 10 V/);
+});

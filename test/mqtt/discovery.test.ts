@@ -99,32 +99,41 @@ test('a custom discovery prefix is used for configs and HA status', async () => 
   expect(live.every((m) => m.topic.startsWith('ha-test/'))).toBe(true);
 });
 
-test('a line unwired between restarts: its entity is removed, the others stay', async () => {
+test('a line unwired between restarts: its entity and its alarm are removed, the others stay', async () => {
   const first = await runBridge(snapshot({ lines: FOUR_LINES }));
   const n = first.getStats().discoveryTopics;
   await sleep(150);
-  expect((await retainedConfigs()).size).toBe(n);
+  expect([...(await retainedConfigs()).keys()]).toEqual(
+    expect.arrayContaining([
+      expect.stringContaining('/line_high_temperature/'),
+      expect.stringContaining('/alarm_high_temperature/'),
+    ]),
+  );
   await first.stop();
 
   const lines = { ...FOUR_LINES };
   delete lines.highTemperature;
   const second = await runBridge(snapshot({ lines }));
-  expect(second.getStats().discoveryTopics).toBe(n - 1);
+  expect(second.getStats().discoveryTopics).toBe(n - 2);
   await sleep(200);
   const held = await retainedConfigs();
-  expect(held.size).toBe(n - 1);
-  expect([...held.keys()].some((t) => t.includes('line_high_temperature'))).toBe(false);
+  expect(held.size).toBe(n - 2);
+  expect([...held.keys()].some((t) => t.includes('high_temperature'))).toBe(false);
 });
 
-test('a wiring change at runtime adds and removes entities at once', async () => {
+test('a wiring change at runtime adds and removes entities at once (the line and its alarm)', async () => {
   const b = await runBridge(snapshot());
   const n = b.getStats().discoveryTopics;
+  const watch = await subscribe(CONFIGS);
   b.publishState(snapshot({ lines: FOUR_LINES }));
   await sleep(150);
-  expect((await retainedConfigs()).size).toBe(n + 1);
+  expect((await retainedConfigs()).size).toBe(n + 2);
   b.publishState(snapshot());
   await sleep(150);
   expect((await retainedConfigs()).size).toBe(n);
+  // The removal is an empty retained message on each topic that went away.
+  const removed = watch.filter((m) => m.payload === '').map((m) => m.topic.split('/')[3]);
+  expect(removed.sort()).toEqual(['alarm_high_temperature', 'line_high_temperature']);
 });
 
 test('discovery switched off: every entity published before is removed', async () => {

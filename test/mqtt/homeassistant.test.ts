@@ -92,8 +92,41 @@ test('the entity list: outputs, wired lines only, measurements, alarms, one swit
   );
   expect(keys).not.toContain('binary_sensor:line_cell_over_voltage');
   const all = discoveryConfigs(ctx, [...LINE_ROLES]).length;
-  expect(all - configs.length).toBe(LINE_ROLES.length - WIRED.length);
+  // The unwired lines, and the three alarms computed only from them.
+  expect(all - configs.length).toBe(LINE_ROLES.length - WIRED.length + 3);
 });
+
+test.each([
+  [WIRED, ['low_cell_voltage', 'low_soc', 'bms_cable']],
+  [['chargeAllowed'], ['low_soc', 'bms_cable']],
+  [
+    ['preAlarm', 'chargeAllowed'],
+    ['low_cell_voltage', 'low_soc', 'bms_cable'],
+  ],
+  [
+    [...LINE_ROLES],
+    [
+      'low_cell_voltage',
+      'low_soc',
+      'bms_cable',
+      'high_cell_voltage',
+      'high_temperature',
+      'low_charge_temperature',
+    ],
+  ],
+  [
+    ['chargeAllowed', 'lowTemperature'],
+    ['low_soc', 'bms_cable', 'low_charge_temperature'],
+  ],
+] as [LineRole[], string[]][])(
+  'alarm entities only for alarms that can have a value: lines %j → %j',
+  (lines, alarms) => {
+    const keys = discoveryConfigs(ctx, lines)
+      .map((m) => m.topic.split('/')[3])
+      .filter((k) => k.startsWith('alarm_'));
+    expect(keys).toEqual(alarms.map((a) => `alarm_${a}`));
+  },
+);
 
 test('sensors: device classes, units and enum options are consistent', () => {
   const unitOf: Record<string, string> = {
@@ -182,9 +215,15 @@ const hasJinja = findTool('python3 with jinja2') !== null;
     }),
   ];
   const stateSensor = configs.find((c) => c.topic.split('/')[3] === 'state')?.config as Config;
+  // An alarm whose line is not wired has no entity; its template (all lines wired) still
+  // renders null as None, for the moment between unwiring and the entity's removal.
+  const highTemperature = discoveryConfigs(ctx, [...LINE_ROLES]).find((m) =>
+    m.topic.includes('/alarm_high_temperature/'),
+  );
   const templates = [
     ...configs.map((c) => String(c.config.value_template)),
     String(stateSensor.json_attributes_template),
+    String((JSON.parse(highTemperature?.payload ?? '{}') as Config).value_template),
   ];
   const run = spawnSync('python3', ['-c', JINJA], {
     input: JSON.stringify({ templates, states: states.map((s) => JSON.parse(stateMessage(s))) }),
@@ -203,7 +242,8 @@ const hasJinja = findTool('python3 with jinja2') !== null;
   expect(byKey.get('load_disconnect_countdown')).toEqual(['None', '42.5']);
   expect(byKey.get('alarm_low_soc')).toEqual(['ok', 'alarm']);
   expect(byKey.get('alarm_bms_cable')).toEqual(['ok', 'warning']);
-  expect(byKey.get('alarm_high_temperature')).toEqual(['None', 'None']);
+  expect(byKey.has('alarm_high_temperature')).toBe(false);
+  expect(rendered[configs.length + 1]).toEqual(['None', 'None']);
   expect(byKey.get('last_event')?.map((s) => s.length)).toEqual([4, 255]);
   expect(byKey.get('remote')).toEqual(['on', 'standby']);
   const attributes = rendered[configs.length].map((r) => JSON.parse(r) as unknown);

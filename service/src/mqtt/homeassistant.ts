@@ -171,12 +171,35 @@ const ALARM_NAMES: readonly (keyof Alarms)[] = [
 
 export const ALARM_LEVELS = ['ok', 'warning', 'alarm'] as const;
 
+/**
+ * The lines an alarm is computed from (core/lines.ts computeAlarms): with none of them wired
+ * it is always null, so it gets no entity (an entity forever "unknown" only misleads). Empty:
+ * always computed (the SoC alarm from the battery monitor, the cable alarm from every line).
+ */
+export const ALARM_LINES: Readonly<Record<keyof Alarms, readonly LineRole[]>> = {
+  lowCellVoltage: ['dischargeAllowed', 'preAlarm'],
+  lowSoc: [],
+  bmsCable: [],
+  highCellVoltage: ['cellOverVoltage'],
+  highTemperature: ['highTemperature'],
+  lowChargeTemperature: ['lowTemperature'],
+};
+
+/** The alarms that can have a value with these lines wired, in ALARM_NAMES order. */
+export function applicableAlarms(wiredLines: readonly LineRole[]): (keyof Alarms)[] {
+  return ALARM_NAMES.filter((name) => {
+    const from = ALARM_LINES[name];
+    return from.length === 0 || from.some((role) => wiredLines.includes(role));
+  });
+}
+
 function alarmEntity(name: keyof Alarms): EntitySpec {
   return {
     component: 'sensor',
     key: `alarm_${slug(spaced(name))}`,
     name: `Alarm ${spaced(name)}`,
-    // 0/1/2 → ok/warning/alarm; null (not applicable: line not wired) → unknown.
+    // 0/1/2 → ok/warning/alarm; null → unknown (only alarms of wired lines have an entity,
+    // so null is rare: a line just unwired, before the entity is removed).
     valueTemplate: `{{ {0: 'ok', 1: 'warning', 2: 'alarm'}.get(value_json.alarms.${name}, 'None') }}`,
     extra: { device_class: 'enum', options: [...ALARM_LEVELS], icon: 'mdi:alert' },
   };
@@ -238,7 +261,7 @@ export function entitySpecs(wiredLines: readonly LineRole[]): EntitySpec[] {
     ...outputEntities(),
     ...wiredLines.map(lineEntity),
     ...sensorEntities(),
-    ...ALARM_NAMES.map(alarmEntity),
+    ...applicableAlarms(wiredLines).map(alarmEntity),
     remoteSwitch(),
   ];
 }

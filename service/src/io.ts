@@ -87,7 +87,8 @@ export function argProblem(argv: readonly string[], spec: ArgSpec): string | nul
     if (text === undefined) continue;
     const n = Number(text);
     if (text.trim() === '' || !Number.isFinite(n) || !rule.ok(n)) {
-      return `${name} '${text}' is not ${rule.what}`;
+      // Worded as `-n` is (positiveCount): `--speed must be a number from 1 to 500 (got "x")`.
+      return `${name} must be ${rule.what} (got "${text}")`;
     }
   }
   return null;

@@ -213,10 +213,13 @@ describe('a bad word or value is named, then the usage, exit 2, before the comma
     [['test-output', 'load', 'on', 'now'], 'smallbms test-output: unexpected argument "now"'],
     [['check-config', 'a.json', 'b.json'], 'smallbms check-config: unexpected argument "b.json"'],
     [['events', 'all'], 'smallbms events: unexpected argument "all"'],
-    [['demo', '--speed', 'fast'], "smallbms demo: --speed 'fast' is not a number from 1 to 500"],
-    [['demo', '--speed=0'], "smallbms demo: --speed '0' is not a number from 1 to 500"],
-    [['run', '--sim-speed', 'x'], "smallbms run: --sim-speed 'x' is not a number above 0"],
-    [['run', '--sim-speed', '-2'], "smallbms run: --sim-speed '-2' is not a number above 0"],
+    [
+      ['demo', '--speed', 'fast'],
+      'smallbms demo: --speed must be a number from 1 to 500 (got "fast")',
+    ],
+    [['demo', '--speed=0'], 'smallbms demo: --speed must be a number from 1 to 500 (got "0")'],
+    [['run', '--sim-speed', 'x'], 'smallbms run: --sim-speed must be a number above 0 (got "x")'],
+    [['run', '--sim-speed', '-2'], 'smallbms run: --sim-speed must be a number above 0 (got "-2")'],
   ])('%j', async (argv, message) => {
     const io = new Recorder();
     expect(await main(argv, io)).toBe(2);
@@ -252,6 +255,8 @@ describe('a bad word or value is named, then the usage, exit 2, before the comma
       if (saved === undefined) delete process.env.SMALLBMS_SIM_SPEED;
       else process.env.SMALLBMS_SIM_SPEED = saved;
     }
-    expect(io.err).toEqual(["smallbms run: SMALLBMS_SIM_SPEED 'fast' is not a number above 0"]);
+    expect(io.err).toEqual([
+      'smallbms run: SMALLBMS_SIM_SPEED must be a number above 0 (got "fast")',
+    ]);
   });
 });

@@ -54,7 +54,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const speed = Number(speedText);
   if (speedText.trim() === '' || !Number.isFinite(speed) || speed <= 0) {
     const from = option(argv, '--sim-speed') === undefined ? 'SMALLBMS_SIM_SPEED' : '--sim-speed';
-    io.error(`smallbms run: ${from} '${speedText}' is not a number above 0`);
+    io.error(`smallbms run: ${from} must be a number above 0 (got "${speedText}")`);
     return 2;
   }
   const scaleProblem = clockScaleProblem(speed, config.board);

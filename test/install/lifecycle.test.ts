@@ -17,6 +17,11 @@
  *   no "off" sample while the lines are healthy;
  * - uninstall --purge: nothing of ours left in the root, no process of ours running.
  *
+ * With SMALLBMS_LIFECYCLE_RUNTIME=<dbus-smallbms-runtime-*.tar.gz> (and QEMU_LD_PREFIX=<an
+ * armhf root> where binfmt_misc runs ARM binaries through qemu), the GX has no Node.js (the
+ * normal image) and the release carries that runtime artifact: install.sh chooses it and the
+ * service runs on the 32-bit ARM build, emulated. Without it the GX's Node is this one.
+ *
  * A reboot stops every process here but the stand-ins: on a GX the relays de-energise at a
  * reboot (by design: the GX's relay driver starts open), which this test does not model.
  * Every process the test starts runs in svscan's process group, killed at the end.
@@ -42,6 +47,7 @@ if (!hasDaemontools) {
 }
 
 const APP = 'dbus-smallbms';
+const RUNTIME_TGZ = process.env.SMALLBMS_LIFECYCLE_RUNTIME ?? '';
 const SV_WAIT_S = 40;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -76,7 +82,7 @@ let gx: Gx | null = null;
 
 function env(g: Gx): NodeJS.ProcessEnv {
   return {
-    PATH: `${g.bin}:/usr/sbin:/usr/bin:/sbin:/bin`,
+    PATH: RUNTIME_TGZ ? g.bin : `${g.bin}:/usr/sbin:/usr/bin:/sbin:/bin`,
     HOME: g.dir,
     SMALLBMS_ROOT: g.root,
     SMALLBMS_SV_WAIT: String(SV_WAIT_S),
@@ -84,6 +90,7 @@ function env(g: Gx): NodeJS.ProcessEnv {
     FAKE_DBUS_STORE: g.store,
     DBUS_SYSTEM_BUS_ADDRESS: g.sim.address!,
     SMALLBMS_PORTAL_ID: 'lifecycle',
+    ...(process.env.QEMU_LD_PREFIX ? { QEMU_LD_PREFIX: process.env.QEMU_LD_PREFIX } : {}),
   };
 }
 
@@ -180,7 +187,17 @@ async function makeGx(): Promise<Gx> {
   fs.writeFileSync(path.join(root, 'opt/victronenergy/version'), 'v3.70\nVenus OS\n2026\n');
   fs.mkdirSync(bin);
   // the GX's Node.js (Large image) is this one; dbus: the file-backed stand-in of dbus-cli
-  fs.symlinkSync(process.execPath, path.join(bin, 'node'));
+  if (!RUNTIME_TGZ) fs.symlinkSync(process.execPath, path.join(bin, 'node'));
+  else {
+    // the normal image: no node anywhere on PATH (this machine's tools, Node.js left out)
+    for (const d of ['/usr/sbin', '/usr/bin', '/sbin', '/bin']) {
+      for (const f of fs.existsSync(d) ? fs.readdirSync(d) : []) {
+        if (/^(node|nodejs|npm|npx|corepack|dbus)$/.test(f) || fs.existsSync(path.join(bin, f)))
+          continue;
+        fs.symlinkSync(path.join(d, f), path.join(bin, f));
+      }
+    }
+  }
   fs.copyFileSync(path.join(__dirname, 'fixtures/bin/dbus'), path.join(bin, 'dbus'));
   fs.chmodSync(path.join(bin, 'dbus'), 0o755);
   const store = path.join(dir, 'settings.tsv');
@@ -212,6 +229,10 @@ function release(g: Gx, version: string): string {
   // the gui-v2 plugin, where gui-v2 and dbus-flashmq (VRM's remote console) look for it
   fs.mkdirSync(path.join(pkg, 'gui-v2'));
   fs.writeFileSync(path.join(pkg, 'gui-v2', `${APP}.json`), '{"name":"dbus-smallbms"}\n');
+  if (RUNTIME_TGZ) {
+    const r = spawnSync('tar', ['xzf', path.resolve(RUNTIME_TGZ), '-C', parent]);
+    expect(r.status).toBe(0);
+  }
   return pkg;
 }
 
@@ -236,7 +257,9 @@ afterEach(async () => {
     await boot(g);
     const inst = installSh(g, v1);
     expect(inst.out).toContain('Installing dbus-smallbms 0.1.0');
-    expect(inst.out).toContain("Node.js: the GX's own Node.js");
+    expect(inst.out).toContain(
+      RUNTIME_TGZ ? 'Node.js: the bundled runtime' : "Node.js: the GX's own Node.js",
+    );
     expect(inst.code).toBe(0);
     expect(fs.existsSync(path.join(g.root, `data/apps/enabled/${APP}/gui-v2/${APP}.json`))).toBe(
       true,

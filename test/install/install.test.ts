@@ -651,23 +651,26 @@ describe('release checksums', () => {
   const sha = (file: string) =>
     crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
-  test('a tarball beside the unpacked release is checked against SHA256SUMS; a damaged one stops the install', () => {
-    const g = gx();
-    writeConfig(g, userConfig);
-    const dl = path.dirname(g.pkg);
-    const tgz = path.join(dl, 'dbus-smallbms-0.1.0.tar.gz');
-    fs.writeFileSync(tgz, 'the release tarball');
-    fs.writeFileSync(path.join(dl, 'SHA256SUMS'), `${sha(tgz)}  dbus-smallbms-0.1.0.tar.gz\n`);
-    const ok = run(g, []);
-    expect(ok.code).toBe(0);
-    expect(ok.out).toContain('Checked dbus-smallbms-0.1.0.tar.gz against SHA256SUMS: OK');
-    fs.rmSync(p(g, APP), { recursive: true });
-    fs.writeFileSync(tgz, 'the release tarball, damaged');
-    const bad = run(g, []);
-    expect(bad.code).toBe(1);
-    expect(bad.out).toContain('does not match its SHA-256');
-    expect(exists(g, APP)).toBe(false);
-  });
+  test.each(shells)(
+    'a tarball beside the unpacked release is checked against SHA256SUMS; a damaged one stops the install (%s)',
+    (shell) => {
+      const g = gx({ shell });
+      writeConfig(g, userConfig);
+      const dl = path.dirname(g.pkg);
+      const tgz = path.join(dl, 'dbus-smallbms-0.1.0.tar.gz');
+      fs.writeFileSync(tgz, 'the release tarball');
+      fs.writeFileSync(path.join(dl, 'SHA256SUMS'), `${sha(tgz)}  dbus-smallbms-0.1.0.tar.gz\n`);
+      const ok = run(g, []);
+      expect(ok.code).toBe(0);
+      expect(ok.out).toContain('Checked dbus-smallbms-0.1.0.tar.gz against SHA256SUMS: OK');
+      fs.rmSync(p(g, APP), { recursive: true });
+      fs.writeFileSync(tgz, 'the release tarball, damaged');
+      const bad = run(g, []);
+      expect(bad.code).toBe(1);
+      expect(bad.out).toContain('does not match its SHA-256');
+      expect(exists(g, APP)).toBe(false);
+    },
+  );
 });
 
 describe('--status', () => {

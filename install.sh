@@ -427,7 +427,7 @@ preflight_checksum() {
 			die "$tgz is not listed in $sums: is that file from another release? Nothing was changed."
 		fi
 		(cd "$dl" && printf '%s\n' "$line" | sha256sum -c >/dev/null 2>&1) ||
-			die "$tgz does not match its SHA-256 in $sums: the download is damaged or not the release. Download it again. Nothing was changed."
+			die "$tgz does not match its SHA-256 in $sums: the download is damaged, or it is not the file of this release. Download it again (with the SHA256SUMS of the same release). Nothing was changed."
 		say "Checked $tgz against SHA256SUMS: OK"
 		checked=1
 	done

@@ -292,6 +292,17 @@ describe('scripts/package.js', () => {
       'dbus-smallbms/runtime/VERSION 644',
       'dbus-smallbms/runtime/bin/node 755',
     ]);
+    // the runtime artifact does not depend on the commit (SOURCE_DATE_EPOCH): same bytes
+    const other = tmp();
+    const r2 = spawnSync(
+      process.execPath,
+      [...args, '--runtime-integrity', 'skip', '--out-dir', other],
+      { cwd: repo, encoding: 'utf8', env: { ...process.env, SOURCE_DATE_EPOCH: '1800000000' } },
+    );
+    expect(r2.status).toBe(0);
+    expect(fs.readFileSync(path.join(other, rtBase))).toEqual(
+      fs.readFileSync(path.join(o, rtBase)),
+    );
     const sums = fs.readFileSync(path.join(o, 'SHA256SUMS'), 'utf8').trim().split('\n');
     expect(sums.map((l) => l.split('  ')[1])).toEqual([base, rtBase]);
     // both unpacked in one place, next to SHA256SUMS, as a user downloads them

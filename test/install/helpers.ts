@@ -40,6 +40,8 @@ const TOOLS = [
   'sleep',
   'touch',
   'wc',
+  'du',
+  'sha256sum',
 ];
 
 export const busybox = onPath('busybox');
@@ -58,7 +60,10 @@ export interface FakeGx {
 
 export interface GxOptions {
   venus?: string | null;
-  node?: 'real' | 'old' | 'none';
+  /** real: this Node on PATH; untested: this Node, but saying it is v22.1.0; old: v16. */
+  node?: 'real' | 'old' | 'none' | 'untested';
+  /** The package carries the bundled runtime (runtime/bin/node: a wrapper of this Node). */
+  runtime?: boolean;
   shell?: 'sh' | 'busybox';
   settings?: Record<string, string | number>;
   version?: string;
@@ -81,6 +86,20 @@ export function makePackage(dest: string, version = '0.1.0'): string {
   copy(path.join(fixtures, 'example.json'), 'conf/smallbms.cerbo-gx.example.json');
   fs.writeFileSync(path.join(pkg, 'VERSION'), `${version}\ntest\n`);
   return pkg;
+}
+
+/**
+ * The runtime artifact unpacked on top of a package: runtime/bin/node. Here a wrapper of the
+ * Node running the tests (the real one is a 32-bit ARM binary), reporting `version`.
+ */
+export function addRuntime(pkg: string, version = 'v20.11.0'): void {
+  fs.mkdirSync(path.join(pkg, 'runtime/bin'), { recursive: true });
+  fs.writeFileSync(
+    path.join(pkg, 'runtime/bin/node'),
+    `#!/bin/sh\n# stand-in for the bundled runtime\nif [ "$1" = --version ]; then echo ${version}; exit 0; fi\nexec ${process.execPath} "$@"\n`,
+    { mode: 0o755 },
+  );
+  fs.writeFileSync(path.join(pkg, 'runtime/LICENSE'), 'Node.js license\n');
 }
 
 export function makeGx(opts: GxOptions = {}): FakeGx {
@@ -111,6 +130,13 @@ export function makeGx(opts: GxOptions = {}): FakeGx {
   }
   const node = opts.node ?? 'real';
   if (node === 'real') fs.symlinkSync(process.execPath, path.join(bin, 'node'));
+  if (node === 'untested') {
+    fs.writeFileSync(
+      path.join(bin, 'node'),
+      `#!/bin/sh\nif [ "$1" = --version ]; then echo v22.1.0; exit 0; fi\nexec ${process.execPath} "$@"\n`,
+      { mode: 0o755 },
+    );
+  }
   if (node === 'old') {
     fs.copyFileSync(path.join(fixtures, 'bin/node-old'), path.join(bin, 'node'));
     fs.chmodSync(path.join(bin, 'node'), 0o755);
@@ -128,6 +154,7 @@ export function makeGx(opts: GxOptions = {}): FakeGx {
   const pkgParent = path.join(dir, 'pkg');
   fs.mkdirSync(pkgParent);
   const pkg = makePackage(pkgParent, opts.version);
+  if (opts.runtime) addRuntime(pkg);
   return { dir, root, pkg, bin, log: path.join(dir, 'calls.log'), store, shell };
 }
 

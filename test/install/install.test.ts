@@ -3,9 +3,11 @@
  * dry runs, preflight failures, relay/input consent and --status.
  */
 import { spawnSync } from 'child_process';
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
+  addRuntime,
   busybox,
   calls,
   cleanup,
@@ -306,18 +308,27 @@ describe('preflight', () => {
     expect(r.out).toContain('v3.70 or later');
   });
 
-  test('no node: explains Venus OS Large', () => {
+  test('no node and no runtime: names the runtime artifact and Venus OS Large', () => {
     const r = run(gx({ node: 'none' }), []);
     expect(r.code).toBe(1);
     expect(r.out).toContain('Node.js is not installed');
-    expect(r.out).toContain('Venus OS *Large*');
+    expect(r.out).toContain('*Large*');
+    expect(r.out).toContain('dbus-smallbms-runtime-node*-armv7l.tar.gz');
     expect(r.out).toContain('Image type: Large');
   });
 
-  test('node too old', () => {
+  test('node too old and no runtime: refused, names the runtime artifact', () => {
     const r = run(gx({ node: 'old' }), []);
     expect(r.code).toBe(1);
     expect(r.out).toContain('Node.js v16.20.2 is too old');
+    expect(r.out).toContain('dbus-smallbms-runtime-node');
+  });
+
+  test('node of an untested major and no runtime: refused, names the runtime artifact', () => {
+    const r = run(gx({ node: 'untested' }), []);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('Node.js v22.1.0 is not a version dbus-smallbms is tested on');
+    expect(r.out).toContain('dbus-smallbms-runtime-node');
   });
 
   test('not enough space on /data', () => {
@@ -468,22 +479,45 @@ describe('relays and inputs', () => {
 });
 
 describe('boot hooks', () => {
-  test('rc.local disabled by Venus (rc.local.disabled): no new rc.local, a clear warning', () => {
+  test('custom start-up scripts disabled by Venus v3.70+ (rc.local.disabled): no new rc.local, our block in the renamed file, status says how to re-enable', () => {
     const g = gx();
-    fs.writeFileSync(p(g, 'data/rc.local.disabled'), '#!/bin/sh\necho mine\n');
+    fs.writeFileSync(p(g, 'data/rc.local.disabled'), '#!/bin/sh\necho mine\n', { mode: 0o755 });
     writeConfig(g, userConfig);
     const r = run(g, []);
     expect(r.code).toBe(0);
-    expect(r.out).toContain('disabled the boot hooks');
+    expect(r.out).toContain('disabled the custom start-up scripts');
+    expect(r.out).toContain('will NOT start again after a reboot');
     expect(fs.existsSync(p(g, 'data/rc.local'))).toBe(false);
-    expect(read(g, 'data/rc.local.disabled')).toBe('#!/bin/sh\necho mine\n');
+    // the user's lines stay; our block comes back with them when the scripts are re-enabled
+    const disabled = read(g, 'data/rc.local.disabled');
+    expect(disabled.startsWith('#!/bin/sh\necho mine\n')).toBe(true);
+    expect(count(disabled, MARK)).toBe(1);
+    expect(run(g, []).code).toBe(0);
+    expect(count(read(g, 'data/rc.local.disabled'), MARK)).toBe(1); // once, after a rerun
+    writeSettings(g.store, { ...readSettings(g), '/ModificationChecks/SystemHooksState': 1 });
     const s = run(g, ['--status']);
     expect(s.code).toBe(1);
-    expect(s.out).toContain('boot hooks are disabled');
+    expect(s.out).toContain('custom start-up scripts are disabled by Venus OS');
+    expect(s.out).toContain(
+      'Settings > General > Modification checks > Re-enable custom startup scripts',
+    );
+    expect(s.out).toContain(
+      'dbus -y com.victronenergy.platform /ModificationChecks/Action SetValue 2',
+    );
+    // what venus-platform's "enable" does: rename it back; the block is there
+    fs.renameSync(p(g, 'data/rc.local.disabled'), p(g, 'data/rc.local'));
+    writeSettings(g.store, { ...readSettings(g), '/ModificationChecks/SystemHooksState': 4 });
+    const after = run(g, ['--status']);
+    expect(after.out).toContain('Boot hook: present in /data/rc.local');
+    expect(after.out).toContain('did not run at this boot');
+    // uninstall takes our block out of either file
+    fs.renameSync(p(g, 'data/rc.local'), p(g, 'data/rc.local.disabled'));
+    expect(run(g, ['--uninstall']).code).toBe(0);
+    expect(read(g, 'data/rc.local.disabled')).toBe('#!/bin/sh\necho mine\n');
   });
 
-  test('all modifications disabled in Modification checks: warned at install and in status', () => {
-    const g = gx();
+  test('Venus before v3.70: all modifications disabled (AllModificationsEnabled = 0) is warned at install and in status', () => {
+    const g = gx({ venus: 'v3.67' });
     writeSettings(g.store, {
       ...readSettings(g),
       '/Settings/System/ModificationChecks/AllModificationsEnabled': 0,
@@ -494,6 +528,149 @@ describe('boot hooks', () => {
     const s = run(g, ['--status']);
     expect(s.out).toContain('all modifications are disabled');
   });
+
+  test('Venus v3.70+: the removed AllModificationsEnabled setting is not read', () => {
+    const g = gx({ venus: 'v3.70' });
+    writeSettings(g.store, {
+      ...readSettings(g),
+      '/Settings/System/ModificationChecks/AllModificationsEnabled': 0,
+    });
+    writeConfig(g, userConfig);
+    const r = run(g, []);
+    expect(r.code).toBe(0);
+    expect(r.out).not.toContain('AllModificationsEnabled');
+    expect(calls(g).join('\n')).not.toContain('AllModificationsEnabled');
+    expect(run(g, ['--status']).out).not.toContain('all modifications are disabled');
+  });
+});
+
+describe('Node.js runtime', () => {
+  const nodeFile = (g: FakeGx) => read(g, `${APP}/node-runtime`).split('\n');
+
+  test.each(shells)(
+    'the GX has no Node.js (normal image): the bundled runtime runs the service (%s)',
+    (shell) => {
+      const g = gx({ node: 'none', runtime: true, shell });
+      writeConfig(g, userConfig);
+      const r = run(g, []);
+      expect(r.code).toBe(0);
+      expect(r.out).toContain(
+        'Node.js: the bundled runtime v20.11.0 (this GX has no Node.js: the normal image)',
+      );
+      expect(nodeFile(g)[0]).toBe(p(g, `${APP}/runtime/bin/node`));
+      expect(fs.statSync(p(g, `${APP}/runtime/bin/node`)).mode & 0o111).not.toBe(0);
+      const s = run(g, ['--status']);
+      expect(s.out).toContain(`Node.js: ${p(g, `${APP}/runtime/bin/node`)} v20.11.0, the bundled`);
+      expect(s.out).toContain('is valid'); // the config was checked with the bundled runtime
+      // an update with the small tarball only keeps the runtime (moved, not copied)
+      const next = path.join(g.dir, 'next');
+      fs.mkdirSync(next);
+      const pkg2 = makePackage(next, '0.2.0');
+      const u = run(g, [], { script: path.join(pkg2, 'install.sh') });
+      expect(u.code).toBe(0);
+      expect(u.out).toContain('the bundled runtime v20.11.0');
+      expect(read(g, `${APP}/VERSION`)).toContain('0.2.0');
+      expect(exists(g, `${APP}/runtime/bin/node`)).toBe(true);
+      expect(nodeFile(g)[0]).toBe(p(g, `${APP}/runtime/bin/node`));
+      // uninstall removes it with the app
+      expect(run(g, ['--uninstall'], { script: path.join(pkg2, 'install.sh') }).code).toBe(0);
+      expect(exists(g, APP)).toBe(false);
+    },
+  );
+
+  test("the GX's own Node.js of a tested major is preferred over the bundled runtime", () => {
+    const g = gx({ runtime: true });
+    writeConfig(g, userConfig);
+    const r = run(g, []);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/Node\.js: the GX's own Node\.js v\d+\.\d+\.\d+ \(major \d+ is tested\)/);
+    expect(nodeFile(g)[0]).toBe(path.join(g.bin, 'node'));
+    // the runtime comes along all the same: the fallback should the image change
+    expect(exists(g, `${APP}/runtime/bin/node`)).toBe(true);
+    expect(run(g, ['--status']).out).toContain("the GX's own Node.js");
+  });
+
+  test('the GX has a Node.js of an untested major: the bundled runtime, and why', () => {
+    const g = gx({ node: 'untested', runtime: true });
+    writeConfig(g, userConfig);
+    const r = run(g, []);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(
+      "the bundled runtime v20.11.0 (the GX's Node.js v22.1.0 is not a tested major: 18 20 24)",
+    );
+    expect(nodeFile(g)[0]).toBe(p(g, `${APP}/runtime/bin/node`));
+  });
+
+  test('the chosen Node.js is gone (image switched from Large to normal): status says so', () => {
+    const g = gx();
+    writeConfig(g, userConfig);
+    expect(run(g, []).code).toBe(0);
+    fs.writeFileSync(p(g, `${APP}/node-runtime`), "/nonexistent/node\nthe GX's own Node.js\n");
+    const s = run(g, ['--status']);
+    expect(s.code).toBe(1);
+    expect(s.out).toContain('/nonexistent/node (chosen at install');
+    expect(s.out).toContain('is gone');
+  });
+
+  test('the service run script and the smallbms launcher run the recorded node, and fall back', () => {
+    const g = gx();
+    const app = path.join(g.dir, 'app');
+    fs.mkdirSync(path.join(app, 'service'), { recursive: true });
+    fs.copyFileSync(path.join(g.pkg, 'service/run'), path.join(app, 'service/run'));
+    fs.copyFileSync(path.join(g.pkg, 'smallbms'), path.join(app, 'smallbms'));
+    fs.writeFileSync(
+      path.join(app, 'smallbms.js'),
+      'console.log(process.argv.slice(2).join(" "))\n',
+    );
+    const fake = path.join(g.dir, 'mynode');
+    fs.writeFileSync(fake, `#!/bin/sh\necho "mynode $*"\n`, { mode: 0o755 });
+    const runIn = (cmd: string[], cwd: string) =>
+      spawnSync(path.join(g.bin, 'sh'), cmd, {
+        cwd,
+        encoding: 'utf8',
+        env: { PATH: g.bin, SMALLBMS_ROOT: g.root },
+      });
+    // no node-runtime file (an old install): the node on PATH
+    let out = runIn(['run'], path.join(app, 'service')).stdout;
+    expect(out).toContain(`run --config ${g.root}/data/conf/smallbms.json\n`);
+    fs.writeFileSync(path.join(app, 'node-runtime'), `${fake}\nwhy\n`);
+    out = runIn(['run'], path.join(app, 'service')).stdout;
+    expect(out).toContain('mynode --max-old-space-size=48');
+    expect(out).toContain(`${app}/smallbms.js run --config ${g.root}/data/conf/smallbms.json`);
+    expect(runIn([path.join(app, 'smallbms'), 'status'], app).stdout).toContain('mynode');
+    // the recorded node is gone: the bundled runtime
+    fs.rmSync(fake);
+    addRuntime(app);
+    expect(runIn(['run'], path.join(app, 'service')).stdout).toContain(
+      `run --config ${g.root}/data/conf/smallbms.json\n`,
+    );
+  });
+});
+
+describe('release checksums', () => {
+  const sha = (file: string) =>
+    crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+  test.each(shells)(
+    'a tarball beside the unpacked release is checked against SHA256SUMS; a damaged one stops the install (%s)',
+    (shell) => {
+      const g = gx({ shell });
+      writeConfig(g, userConfig);
+      const dl = path.dirname(g.pkg);
+      const tgz = path.join(dl, 'dbus-smallbms-0.1.0.tar.gz');
+      fs.writeFileSync(tgz, 'the release tarball');
+      fs.writeFileSync(path.join(dl, 'SHA256SUMS'), `${sha(tgz)}  dbus-smallbms-0.1.0.tar.gz\n`);
+      const ok = run(g, []);
+      expect(ok.code).toBe(0);
+      expect(ok.out).toContain('Checked dbus-smallbms-0.1.0.tar.gz against SHA256SUMS: OK');
+      fs.rmSync(p(g, APP), { recursive: true });
+      fs.writeFileSync(tgz, 'the release tarball, damaged');
+      const bad = run(g, []);
+      expect(bad.code).toBe(1);
+      expect(bad.out).toContain('does not match its SHA-256');
+      expect(exists(g, APP)).toBe(false);
+    },
+  );
 });
 
 describe('--status', () => {

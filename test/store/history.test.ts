@@ -42,7 +42,7 @@ function fileLines(): string[] {
 
 test('append numbers events, keeps them in memory and on disk', async () => {
   const h = new EventHistory({ file, maxEvents: 100 });
-  expect(await h.open()).toEqual({ events: 0, corruptedLines: 0, nextSeq: 1 });
+  expect(await h.open()).toEqual({ events: 0, corruptedLines: 0, newerLines: 0, nextSeq: 1 });
   const out = h.append([event(1), event(2, 'NORMAL')], WALL);
   expect(out.map((e) => e.seq)).toEqual([1, 2]);
   expect(out[0].wallTime).toBe('2026-11-23T03:12:04.000Z');
@@ -80,7 +80,7 @@ test('a truncated last line (kill -9 mid-write) is skipped and the next append s
   const io: Partial<HistoryIo> = { writeAtomic: async () => Promise.reject(new Error('EROFS')) };
   const b = new EventHistory({ file, maxEvents: 100, io, onError: () => undefined });
   // seq 2 is lost but may have been published: it is not reused.
-  expect(await b.open()).toEqual({ events: 1, corruptedLines: 1, nextSeq: 3 });
+  expect(await b.open()).toEqual({ events: 1, corruptedLines: 1, newerLines: 0, nextSeq: 3 });
   b.append([event(3)], WALL);
   await b.close();
   const c = new EventHistory({ file, maxEvents: 100 });
@@ -100,10 +100,53 @@ test('corrupted lines (garbage, NUL padding, wrong shape, out of order) are skip
     ),
   );
   const h = new EventHistory({ file, maxEvents: 100 });
-  expect(await h.open()).toEqual({ events: 3, corruptedLines: 4, nextSeq: 6 });
+  expect(await h.open()).toEqual({ events: 3, corruptedLines: 4, newerLines: 0, nextSeq: 6 });
   expect(h.stats.corruptedLines).toBe(4);
   expect(fileLines()).toHaveLength(3); // rewritten without the damage
   await h.close();
+});
+
+test('entries of a later release (unknown kind, line status or field type) are skipped as newer, not corrupt, and kept in the file', async () => {
+  const good = (seq: number): string =>
+    JSON.stringify({ ...event(seq), seq, wallTime: WALL.toISOString() });
+  const wall = WALL.toISOString();
+  const later = [
+    // a kind this release does not know, with a field it does not know
+    JSON.stringify({
+      seq: 2,
+      t: 2,
+      kind: 'balance',
+      name: 'cell',
+      from: 1,
+      to: 2,
+      reason: 'r',
+      wallTime: wall,
+      lines: {},
+      cells: [3.3],
+    }),
+    // a known kind with a line status this release does not know
+    JSON.stringify({ ...event(3), seq: 3, wallTime: wall, lines: { dischargeAllowed: 'stale' } }),
+    // a known kind whose `to` became an object
+    JSON.stringify({ ...event(4), seq: 4, wallTime: wall, to: { state: 'NORMAL' } }),
+  ];
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const text = [good(1), ...later, good(5), ''].join('\n');
+  fs.writeFileSync(file, text);
+  const h = new EventHistory({ file, maxEvents: 100 });
+  expect(await h.open()).toEqual({ events: 2, corruptedLines: 0, newerLines: 3, nextSeq: 6 });
+  expect(h.recent(10).map((e) => e.seq)).toEqual([1, 5]);
+  // not rewritten: an update back to the later release finds its entries again
+  expect(fs.readFileSync(file, 'utf8')).toBe(text);
+  h.append([event(6)], WALL);
+  await h.flush();
+  expect(fileLines()).toHaveLength(6);
+  expect((await readEventsFile(file)).newerLines).toBe(3);
+  await h.close();
+  // a damaged line among them is still corrupt (and then the file is compacted)
+  fs.appendFileSync(file, '{"seq":7}\n');
+  const again = new EventHistory({ file, maxEvents: 100 });
+  expect(await again.open()).toMatchObject({ corruptedLines: 1, newerLines: 3, nextSeq: 8 });
+  await again.close();
 });
 
 test('the bound is respected in memory and on disk', async () => {
@@ -195,7 +238,12 @@ test('an unreadable file or a throwing callback never throws', async () => {
       throw new Error('bad callback');
     },
   });
-  await expect(h.open()).resolves.toEqual({ events: 0, corruptedLines: 0, nextSeq: 1 });
+  await expect(h.open()).resolves.toEqual({
+    events: 0,
+    corruptedLines: 0,
+    newerLines: 0,
+    nextSeq: 1,
+  });
   expect(h.stats.lastError).toBe('EACCES');
   await h.close();
 });
@@ -222,7 +270,7 @@ test('append cost: 1000 events appended one by one, each durable (measured)', as
   expect(fileLines().length).toBeLessThanOrEqual(2000);
 });
 
-test('a commissioning (`control`) event is read back, an unknown kind is not', () => {
+test('a commissioning (`control`) event is read back, an unknown kind is skipped as newer', () => {
   const line = (seq: number, kind: string): string =>
     JSON.stringify({
       seq,
@@ -237,5 +285,7 @@ test('a commissioning (`control`) event is read back, an unknown kind is not', (
     });
   const parsed = parseEventLines([line(1, 'control'), line(2, 'bogus')].join('\n'));
   expect(parsed.events.map((e) => [e.seq, e.kind])).toEqual([[1, 'control']]);
-  expect(parsed.corrupted).toBe(1);
+  // an unknown kind is a later release's entry: skipped, not corrupt
+  expect(parsed.corrupted).toBe(0);
+  expect(parsed.newer).toBe(1);
 });

@@ -216,6 +216,12 @@ export class App {
     if (opened.corruptedLines > 0) {
       logger.warn({ corrupted: opened.corruptedLines }, 'event history had corrupted lines');
     }
+    if (opened.newerLines > 0) {
+      logger.info(
+        { newer: opened.newerLines },
+        'event history has entries of a newer release: skipped, kept in the file',
+      );
+    }
     this.controls.recordEditedConfig();
     this.lines.onChange((role, status) => {
       logger.debug({ role, status }, 'line');

@@ -3,6 +3,12 @@
  * or (on some file systems) padded with NUL bytes; a line may also be damaged by hand
  * editing. Such lines are skipped and counted, never fatal: the history is a record for
  * people, and losing one line must not stop the protection service.
+ *
+ * A line of a later release (after a rollback to this one) may carry an event kind, a line
+ * status or a field type this release does not know. When its frame is intact (a JSON object
+ * with an increasing `seq`, a number `t`, a string `kind` and `wallTime`) it is skipped and
+ * counted as *newer*, not as corrupted: its seq is still never reused, and it alone does not
+ * make the history rewrite the file (so an update back to the later release finds it again).
  */
 import type { HistoryEvent } from '../status';
 
@@ -34,8 +40,10 @@ export function isHistoryEvent(v: unknown): v is HistoryEvent {
 export interface ParsedEvents {
   /** Valid events in increasing seq order. */
   events: HistoryEvent[];
-  /** Lines skipped: unparsable, wrong shape, or out of sequence. */
+  /** Lines skipped: unparsable, no event frame, or out of sequence. */
   corrupted: number;
+  /** Lines skipped with an intact frame but a content this release does not know. */
+  newer: number;
   /** Non-empty lines in the text, good or bad (the file's length for compaction). */
   lines: number;
   /** The highest seq seen, counting damaged lines that still start with `{"seq":N`. */
@@ -48,9 +56,24 @@ function seqOfDamagedLine(raw: string): number {
   return m ? Number(m[1]) : 0;
 }
 
+/** The frame every release writes: seq, t, kind and wallTime (what a later release keeps). */
+function hasEventFrame(v: unknown): v is { seq: number } {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const e = v as Record<string, unknown>;
+  return (
+    Number.isSafeInteger(e.seq) &&
+    (e.seq as number) >= 1 &&
+    typeof e.t === 'number' &&
+    Number.isFinite(e.t) &&
+    typeof e.kind === 'string' &&
+    typeof e.wallTime === 'string'
+  );
+}
+
 export function parseEventLines(text: string): ParsedEvents {
   const events: HistoryEvent[] = [];
   let corrupted = 0;
+  let newer = 0;
   let lines = 0;
   let lastSeq = 0;
   let highestSeq = 0;
@@ -67,6 +90,12 @@ export function parseEventLines(text: string): ParsedEvents {
     }
     // Out-of-order seq can only come from damage; keeping seq strictly increasing keeps
     // nextSeq monotonic and `since(seq)` correct.
+    if (hasEventFrame(value) && value.seq > lastSeq && !isHistoryEvent(value)) {
+      newer++;
+      lastSeq = value.seq;
+      highestSeq = Math.max(highestSeq, value.seq);
+      continue;
+    }
     if (!isHistoryEvent(value) || value.seq <= lastSeq) {
       corrupted++;
       highestSeq = Math.max(highestSeq, seqOfDamagedLine(raw));
@@ -76,5 +105,5 @@ export function parseEventLines(text: string): ParsedEvents {
     highestSeq = Math.max(highestSeq, value.seq);
     events.push(value);
   }
-  return { events, corrupted, lines, highestSeq };
+  return { events, corrupted, newer, lines, highestSeq };
 }

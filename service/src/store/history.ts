@@ -71,6 +71,8 @@ export interface OpenReport {
   events: number;
   /** Lines skipped as truncated or corrupted. */
   corruptedLines: number;
+  /** Lines of a later release skipped (kept in the file until it is compacted). */
+  newerLines: number;
   nextSeq: number;
 }
 
@@ -132,7 +134,12 @@ export class EventHistory {
     // A damaged line's seq may have been published already (D-Bus, MQTT): never reuse it.
     this.nextSeq = Math.max(this.lastPersistedSeq, parsed.highestSeq) + 1;
     if (parsed.corrupted > 0 || parsed.events.length > this.maxEvents) await this.compact();
-    return { events: this.events.length, corruptedLines: this.corrupted, nextSeq: this.nextSeq };
+    return {
+      events: this.events.length,
+      corruptedLines: this.corrupted,
+      newerLines: parsed.newer,
+      nextSeq: this.nextSeq,
+    };
   }
 
   /** Record events (in order); returns them numbered. Never throws, never waits for the disk. */
@@ -264,7 +271,7 @@ export class EventHistory {
 export async function readEventsFile(
   file: string,
   io: Pick<HistoryIo, 'readFile'> = nodeHistoryIo,
-): Promise<{ events: HistoryEvent[]; corruptedLines: number }> {
+): Promise<{ events: HistoryEvent[]; corruptedLines: number; newerLines: number }> {
   const parsed = parseEventLines((await io.readFile(file)) ?? '');
-  return { events: parsed.events, corruptedLines: parsed.corrupted };
+  return { events: parsed.events, corruptedLines: parsed.corrupted, newerLines: parsed.newer };
 }

@@ -226,6 +226,9 @@ function ruleDay(rule: string, y: number): number {
     const month = Number(m[1]);
     const week = Number(m[2]);
     const wday = Number(m[3]);
+    if (month < 1 || month > 12 || week < 1 || week > 5 || wday > 6) {
+      throw new Error(`bad rule date ${rule}`);
+    }
     const first = daysFromCivil(y, month, 1);
     const firstWday = (((first + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday
     let day = 1 + ((wday - firstWday + 7) % 7) + (week - 1) * 7;

@@ -86,7 +86,7 @@ const PHRASES: Array<[RegExp, string | ((...m: string[]) => string)]> = [
     /\bline (\w+) (asserted|released|unhealthy|unknown|not wired)\b/g,
     (_m, r, st) => `${LINE_WORDS[r as LineRole] ?? r} line ${st}`,
   ],
-  [/\bsoftware \/Mode standby\b/g, 'switched to standby (console, VRM or MQTT)'],
+  [/\bsoftware \/Mode standby\b/g, 'standby set in the console, VRM or MQTT'],
   [/\bcharging blocked\b/g, 'charging not allowed'],
   [/\bcharge rule met\b/g, 'charging allowed'],
   [/\bevery wired line read\b/g, 'every BMS line has been read'],

@@ -131,8 +131,13 @@ export function eventWhatWords(e: EventFields): string {
       if (e.reason.includes(TEST_ENDED)) return `Relay test ended: ${label} back ${onOff(e.to)}`;
       return `Relay test: ${label} forced ${onOff(e.to)}`;
     }
-    case 'target':
-      return `Target ${e.name}`;
+    case 'target': {
+      // name: "<output>: <target>".
+      const i = e.name.indexOf(': ');
+      if (i < 0) return `Target ${e.name}`;
+      const output = e.name.slice(0, i) as OutputName;
+      return `${OUTPUT_WORDS[output] ?? output}, ${e.name.slice(i + 2)}`;
+    }
     default:
       return `${e.kind} ${e.name}`;
   }

@@ -132,11 +132,14 @@ export function eventWhatWords(e: EventFields): string {
       return `Relay test: ${label} forced ${onOff(e.to)}`;
     }
     case 'target': {
-      // name: "<output>: <target>".
+      // name: "<output>: <target>"; a status change (ok/refused/error) says from → to.
       const i = e.name.indexOf(': ');
-      if (i < 0) return `Target ${e.name}`;
       const output = e.name.slice(0, i) as OutputName;
-      return `${OUTPUT_WORDS[output] ?? output}, ${e.name.slice(i + 2)}`;
+      const what =
+        i < 0 ? `Target ${e.name}` : `${OUTPUT_WORDS[output] ?? output}, ${e.name.slice(i + 2)}`;
+      const status = (v: EventFields['to']): boolean => v === null || typeof v === 'string';
+      if (typeof e.to === 'string' && status(e.from)) return `${what} ${e.from ?? '-'} → ${e.to}`;
+      return what;
     }
     default:
       return `${e.kind} ${e.name}`;

@@ -17,7 +17,7 @@ import type { Logger } from 'pino';
 import { paramsFromTunables } from '../core/params';
 import { OUTPUT_NAMES, stateCode, type OutputName, type StepResult } from '../core/types';
 import { resolveZone, type Zone } from '../local-time';
-import { outputDifference } from '../words';
+import { outputDifference, plainReason } from '../words';
 import type { SmallBmsConfig, TunablesConfig } from '../config/types';
 import { formatEvent, type StatusSnapshot } from '../status';
 import { MemoryStore } from '../store/memory-store';
@@ -299,7 +299,8 @@ export class App {
       current: m.current,
       mode: controls.remoteOn ? 'on' : 'standby',
       dryRun: controls.dryRun,
-      notes,
+      // The same words as the events (words.ts): /Bms/Notes, status, MQTT.
+      notes: notes.map(plainReason),
       lastEvent: this.events.last ? formatEvent(this.events.last, this.zone) : null,
       actual,
       outputNotes,

@@ -1,16 +1,11 @@
 /*
-** dbus-smallbms: the page for the *classic* GX console (gui v1, QtQuick 1, Venus OS before
-** gui-v2 plugins). It shows what the gui-v2 plugin's Device.qml and Settings.qml show, with
-** the classic gui's own components (MbPage, MbItemValue, MbItemText, MbItemAlarm, MbSwitch,
-** MbSpinBox, MbSubMenu, VBusItem).
-**
-** The classic gui has no plugin API. `install.sh --gui-v1` copies this file next to the stock
-** pages in /opt/victronenergy/gui/qml and adds one entry, Settings -> smallBMS NG, to
-** PageSettings.qml. That modifies the root filesystem, and a firmware update removes it.
-**
-** It binds to the first bank: com.victronenergy.battery.smallbms and
-** /Settings/SmallBms/Default/... (docs: contract.md). MbSpinBox uses the `item { ... }` form
-** of Venus OS v3.x (velib VBusItem with unit, decimals, step, min, max).
+** dbus-smallbms: the page for the *classic* GX console (gui v1, QtQuick 1): what the gui-v2
+** plugin shows, with the classic components (MbPage, MbItemValue, MbItemText, MbItemAlarm,
+** MbSwitch, MbSpinBox, MbSubMenu, VBusItem). No plugin API there: `install.sh --gui-v1` copies
+** it to /opt/victronenergy/gui/qml and adds Settings -> smallBMS NG to PageSettings.qml (the
+** root filesystem is modified; a firmware update removes it). Binds to the first bank
+** (com.victronenergy.battery.smallbms, /Settings/SmallBms/Default/...). MbSpinBox uses the
+** `item { ... }` form of Venus OS v3.x.
 */
 
 import QtQuick 1.1
@@ -45,8 +40,8 @@ MbPage {
 		case 0: return qsTr("Starting")
 		case 1: return qsTr("Normal")
 		case 2: return qsTr("Pre-alarm")
-		case 3: return qsTr("Loads off: cell under-voltage")
-		case 4: return qsTr("Loads off: low SoC")
+		case 3: return qsTr("Loads off (cell under-voltage)")
+		case 4: return qsTr("Loads off (low SoC)")
 		case 5: return qsTr("Remote off")
 		case 6: return qsTr("Fault")
 		default: return qsTr("Unknown")
@@ -84,37 +79,31 @@ MbPage {
 			wrapMode: Text.WordWrap
 			show: !stateItem.valid
 		}
-
 		MbItemValue {
 			description: qsTr("State")
 			item.text: root.stateName(stateItem.value)
 			show: stateItem.valid
 		}
-
 		MbItemValue {
 			description: qsTr("Dry run")
 			item.text: qsTr("Outputs are not driven")
 			show: dryRunItem.valid && dryRunItem.value === 1
 		}
-
 		MbItemValue {
 			description: qsTr("Loads off in")
 			item.text: root.formatSeconds(loadCountdown.value)
 			show: loadCountdown.valid
 		}
-
 		MbItemValue {
 			description: qsTr("Low SoC shutdown in")
 			item.text: root.formatSeconds(socCountdown.value)
 			show: socCountdown.valid
 		}
-
 		MbItemText {
 			text: qsTr("Last event: %1").arg(lastEvent.valid ? String(lastEvent.value) : "")
 			wrapMode: Text.WordWrap
 			show: lastEvent.valid && String(lastEvent.value).length > 0
 		}
-
 		MbItemValue {
 			description: qsTr("State of charge")
 			item {
@@ -124,7 +113,6 @@ MbPage {
 			}
 			show: item.valid
 		}
-
 		MbItemValue {
 			description: qsTr("Voltage")
 			item {
@@ -134,7 +122,6 @@ MbPage {
 			}
 			show: item.valid
 		}
-
 		MbItemValue {
 			description: qsTr("Current")
 			item {
@@ -144,31 +131,26 @@ MbPage {
 			}
 			show: item.valid
 		}
-
 		MbItemValue {
 			description: qsTr("Charge detected")
 			item.text: chargeDetected.value === 1 ? qsTr("Yes") : qsTr("No")
 			show: chargeDetected.valid
 		}
-
 		MbItemValue {
 			description: qsTr("Load output")
 			item.text: root.outputText(outLoad, qsTr("Allowed"))
 			show: outLoad.valid
 		}
-
 		MbItemValue {
 			description: qsTr("Charge output")
 			item.text: root.outputText(outCharge, qsTr("Allowed"))
 			show: outCharge.valid
 		}
-
 		MbItemValue {
 			description: qsTr("Pre-alarm output")
 			item.text: root.outputText(outPreAlarm, qsTr("On"))
 			show: outPreAlarm.valid
 		}
-
 		MbSwitch {
 			name: qsTr("System on (software remote)")
 			bind: Utils.path(root.bindPrefix, "/Mode")
@@ -177,13 +159,11 @@ MbPage {
 			writeAccessLevel: User.AccessUser
 			show: item.valid
 		}
-
 		MbSwitch {
 			name: qsTr("Dry run (commissioning)")
 			bind: Utils.path(root.bindPrefix, "/Bms/DryRun")
 			show: item.valid
 		}
-
 		MbSubMenu {
 			id: linesMenu
 			description: qsTr("BMS lines")
@@ -224,7 +204,6 @@ MbPage {
 				}
 			}
 		}
-
 		MbSubMenu {
 			id: alarmsMenu
 			description: qsTr("Alarms")
@@ -267,7 +246,6 @@ MbPage {
 				}
 			}
 		}
-
 		MbSubMenu {
 			id: settingsMenu
 			description: qsTr("Protection settings")

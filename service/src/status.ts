@@ -9,8 +9,11 @@ import type {
   EngineEvent,
   LineRole,
   LineStatus,
+  OutputName,
   Outputs,
 } from './core/types';
+import { formatLocal, type Zone } from './local-time';
+import { eventSentence } from './words';
 
 export interface StatusSnapshot {
   /** D-Bus service name, e.g. com.victronenergy.battery.smallbms. */
@@ -34,8 +37,19 @@ export interface StatusSnapshot {
   dryRun: boolean;
   /** Human status notes (SoC source missing, relay function not manual, ...). */
   notes: string[];
-  /** One line: the latest event. */
+  /** One line: the latest event, in the GX's time zone and in words. */
   lastEvent: string | null;
+  /** Per output: the level read back from its targets (null: unknown, mixed, or no target). */
+  actual: Record<OutputName, boolean | null>;
+  /**
+   * Per output: where its targets differ from the engine's wish, in words
+   * (`load: engine wants ON, relay 1 is OFF (relay test)`); "" when they agree.
+   */
+  outputNotes: Record<OutputName, string>;
+  /** Commissioning: the relay test per output (forced level), null = none. */
+  tests: Record<OutputName, boolean | null>;
+  /** The last relay test action in words (driven, ended, refused and why); "" before any. */
+  testResult: string;
 }
 
 /** An engine event as kept in the history, on D-Bus and on MQTT. */
@@ -46,8 +60,7 @@ export interface HistoryEvent extends EngineEvent {
   wallTime: string;
 }
 
-/** One line, e.g. `2026-11-23T03:12:04Z state NORMAL → PRE_ALARM: pre-alarm line asserted`. */
-/** What changed, in words: `state NORMAL → PRE_ALARM`, `load output on`, `alarm lowSoc 0 → 1`. */
+/** What changed, in the machine's words (the demo's timeline): `state NORMAL → PRE_ALARM`, `load output on`, `alarm lowSoc 0 → 1`. */
 export function eventWhat(e: Pick<HistoryEvent, 'kind' | 'name' | 'from' | 'to'>): string {
   const show = (v: string | number | boolean | null): string => (v === null ? '-' : String(v));
   if (e.kind === 'output') return `${e.name} output ${e.to === true ? 'on' : 'off'}`;
@@ -60,6 +73,12 @@ export function eventWhat(e: Pick<HistoryEvent, 'kind' | 'name' | 'from' | 'to'>
   return `${subject} ${show(e.from)} → ${show(e.to)}`;
 }
 
-export function formatEvent(e: HistoryEvent): string {
-  return `${e.wallTime} ${eventWhat(e)}: ${e.reason}`;
+/**
+ * One line for people, in the GX's time zone: `2026-11-23 03:12:04 +01:00 Normal → Pre-alarm:
+ * the BMS raised its pre-alarm`. An unreadable wall time is shown as stored.
+ */
+export function formatEvent(e: HistoryEvent, zone: Zone): string {
+  const ms = Date.parse(e.wallTime);
+  const when = Number.isFinite(ms) ? formatLocal(ms, zone) : e.wallTime;
+  return `${when} ${eventSentence(e)}`;
 }

@@ -15,8 +15,23 @@ import type { HistoryEvent } from '../../service/src/status';
 import { Recorder } from '../config/helpers';
 
 let dir: string;
-beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smallbms-cli-'))));
-afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+const savedEnv = { TZ: process.env.TZ, bus: process.env.DBUS_SYSTEM_BUS_ADDRESS };
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smallbms-cli-'));
+  // No GX here: `events` falls back to TZ for the local time (the bus does not answer).
+  process.env.TZ = 'America/St_Johns';
+  process.env.DBUS_SYSTEM_BUS_ADDRESS = `unix:path=${path.join(dir, 'no-bus')}`;
+});
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+  for (const [k, v] of [
+    ['TZ', savedEnv.TZ],
+    ['DBUS_SYSTEM_BUS_ADDRESS', savedEnv.bus],
+  ]) {
+    if (v === undefined) delete process.env[k as string];
+    else process.env[k as string] = v;
+  }
+});
 
 const lines = { dischargeAllowed: 'asserted' } as HistoryEvent['lines'];
 const event = (seq: number, e: Partial<HistoryEvent>): HistoryEvent =>
@@ -29,7 +44,7 @@ const event = (seq: number, e: Partial<HistoryEvent>): HistoryEvent =>
     ...e,
   }) as HistoryEvent;
 
-test('events: "state REMOTE_OFF → NORMAL" (not "state state"), "load output off", "alarm lowSoc 0 → 1"; -n N keeps the last N', async () => {
+test('events: in the local time zone and plain words ("Remote off → Normal", "Load output OFF", "Low SoC: warning"); -n N keeps the last N', async () => {
   const history = [
     event(1, { kind: 'state', name: 'state', from: 'REMOTE_OFF', to: 'NORMAL' }),
     event(2, { kind: 'output', name: 'load', from: true, to: false }),
@@ -42,13 +57,13 @@ test('events: "state REMOTE_OFF → NORMAL" (not "state state"), "load output of
   const io = new Recorder();
   expect(await main(['events', '--data-dir', dir], io)).toBe(0);
   expect(io.out).toEqual([
-    '2026-11-29T10:00:01.000Z state REMOTE_OFF → NORMAL: why',
-    '2026-11-29T10:00:02.000Z load output off: why',
-    '2026-11-29T10:00:03.000Z alarm lowSoc 0 → 1: why',
+    '2026-11-29 06:30:01 -03:30 Remote off → Normal: why',
+    '2026-11-29 06:30:02 -03:30 Load output OFF: why',
+    '2026-11-29 06:30:03 -03:30 Low SoC: warning (why)',
   ]);
   const last = new Recorder();
   expect(await main(['events', '--data-dir', dir, '-n', '1'], last)).toBe(0);
-  expect(last.out).toEqual(['2026-11-29T10:00:03.000Z alarm lowSoc 0 → 1: why']);
+  expect(last.out).toEqual(['2026-11-29 06:30:03 -03:30 Low SoC: warning (why)']);
 });
 
 test('--help lists every command with its options, events -n N and dry-run included', async () => {
@@ -119,7 +134,7 @@ test('dbus-daemon is looked up on PATH; missing, it says what to install', async
   }
 });
 
-test('events: commissioning actions read "dry run on" and "test-output load off"', async () => {
+test('events: commissioning actions read "Dry run on" and "Relay test: load output forced OFF"', async () => {
   const history = [
     event(1, { kind: 'control', name: 'dryRun', from: false, to: true, reason: 'set by X' }),
     event(2, { kind: 'control', name: 'test-output load', from: null, to: false }),
@@ -132,8 +147,8 @@ test('events: commissioning actions read "dry run on" and "test-output load off"
   expect(await main(['events', '--data-dir', dir], io)).toBe(0);
   expect(io.err).toEqual([]); // no line skipped as corrupt: `control` is a known kind
   expect(io.out).toEqual([
-    '2026-11-29T10:00:01.000Z dry run on: set by X',
-    '2026-11-29T10:00:02.000Z test-output load off: why',
+    '2026-11-29 06:30:01 -03:30 Dry run on: set by X',
+    '2026-11-29 06:30:02 -03:30 Relay test: load output forced OFF (why)',
   ]);
 });
 
@@ -207,8 +222,8 @@ describe('a bad word or value is named, then the usage, exit 2, before the comma
       ['test-output', 'relay', 'on'],
       "smallbms test-output: 'relay' is not load, charge or preAlarm",
     ],
-    [['test-output', 'load', 'maybe'], "smallbms test-output: 'maybe' is not on or off"],
-    [['test-output', 'load'], 'smallbms test-output: missing argument: on or off'],
+    [['test-output', 'load', 'maybe'], "smallbms test-output: 'maybe' is not on, off or stop"],
+    [['test-output', 'load'], 'smallbms test-output: missing argument: on, off or stop'],
     [['test-output'], 'smallbms test-output: missing argument: load, charge or preAlarm'],
     [['test-output', 'load', 'on', 'now'], 'smallbms test-output: unexpected argument "now"'],
     [['check-config', 'a.json', 'b.json'], 'smallbms check-config: unexpected argument "b.json"'],

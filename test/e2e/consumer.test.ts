@@ -129,7 +129,7 @@ test('smallbms status --json (the real CLI) prints the state', async () => {
   expect(typeof s.deviceInstance).toBe('number');
   const human = await cli(r.gx.address, ['status']);
   expect(human.code).toBe(0);
-  expect(human.stdout).toMatch(/state +NORMAL/);
+  expect(human.stdout).toMatch(/^state +Normal$/m);
 });
 
 test('/CustomName written over D-Bus is persisted in localsettings and survives a restart', async () => {

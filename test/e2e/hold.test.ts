@@ -330,7 +330,7 @@ describe('other writers', () => {
     }
     process.stdout.write(`override restored in (ms): ${times.join(' ')}\n`);
     await waitValue(run, '/Alarms/InternalFailure', (v) => v === 1, 'warning after 3 overrides');
-    expect(String(await run.value('/Bms/LastEvent'))).toMatch(/target load: relay 1/);
+    expect(String(await run.value('/Bms/LastEvent'))).toMatch(/ Load output, relay 1 /);
   });
 
   test('relay function taken away and given back: two events in `smallbms events`', async () => {
@@ -352,7 +352,7 @@ describe('other writers', () => {
     const out = await cli(run.gx.address, ['events', '--config', run.gx.configFile, '-n', '5']);
     const lines = out.stdout
       .split('\n')
-      .filter((l) => / target load: relay 1.* (ok|refused) → /.test(l));
+      .filter((l) => / Load output, relay 1.* (ok|refused) → /.test(l));
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/ok → refused: relay 1 function is 'genset start\/stop' \(1\)/);
     expect(lines[1]).toMatch(/refused → ok: .*given back .*driven on/);
@@ -385,7 +385,7 @@ describe('other writers', () => {
     );
     await waitFor(notes, (v) => typeof v === 'string' && !/polarity/.test(v), 'note gone');
     const out = await cli(run.gx.address, ['events', '--config', run.gx.configFile, '-n', '5']);
-    expect(out.stdout).toMatch(/charge: relay 2 .*polarity is 'normally closed'/);
+    expect(out.stdout).toMatch(/Charge output, relay 2 .*polarity is 'normally closed'/);
   });
 
   test('our relays are hidden from the Switches pane, and shown again when no longer used', async () => {

@@ -6,6 +6,7 @@
  */
 import {
   SETTINGS,
+  getRemote,
   cli,
   isOutput,
   isState,
@@ -230,10 +231,16 @@ test('relay function changed away from manual: not driven, visible error; manual
 });
 
 test('dry run drives nothing; test-output works only in dry run', async () => {
-  // Outside dry run the CLI is refused and nothing moves.
+  // The relay-test paths are valid whenever the service runs (the console shows its rows).
+  expect(await r.value('/Bms/TestOutput/Load')).toBe(0);
+  expect(await r.value('/Bms/TestOutput/Available')).toBe(0);
+  // Outside dry run the CLI is refused with the service's reason, and nothing moves.
   const refused = await cli(r.gx.address, ['test-output', 'load', 'off']);
   expect(refused.code).toBe(1);
-  expect(refused.stderr).toMatch(/dry run/);
+  expect(refused.stderr).toBe('Refused: Only in dry run — turn on dry run first\n');
+  expect(await r.value('/Bms/TestOutput/Result')).toBe(
+    'Refused: Only in dry run — turn on dry run first',
+  );
   expect(relays()).toEqual([1, 1]);
   // Each test-output is an event, refused or not.
   const refusedEvent = await waitEvent(r.gx, isControl('test-output load', false), 'refused');
@@ -259,9 +266,12 @@ test('dry run drives nothing; test-output works only in dry run', async () => {
   expect(String(await r.value('/Bms/Notes'))).toContain('(set by D-Bus /Bms/DryRun');
   const status = await cli(r.gx.address, ['status']);
   expect(status.stdout).toMatch(/^notes {6}dry run: outputs are not driven, protection is off/m);
-  expect(status.stdout).toMatch(/^last event .* dry run on: set by D-Bus \/Bms\/DryRun/m);
+  expect(status.stdout).toMatch(
+    /^last event \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+00:00 Dry run on: set by D-Bus \/Bms\/DryRun/m,
+  );
   const events = await cli(r.gx.address, ['events', '--config', r.gx.configFile, '-n', '1']);
-  expect(events.stdout).toMatch(/ dry run on: set by D-Bus \/Bms\/DryRun/);
+  expect(events.stdout).toMatch(/ Dry run on: set by D-Bus \/Bms\/DryRun/);
+  expect(await r.value('/Bms/TestOutput/Available')).toBe(1);
   const mark = lastSeq(r.gx);
   // Sample every target file all along the PRE_ALARM → LOADS_OFF_UV cycle.
   const samples = new Set<string>();
@@ -280,10 +290,22 @@ test('dry run drives nothing; test-output works only in dry run', async () => {
   expect([...samples]).toEqual([JSON.stringify([1, 1, 0])]);
   await waitEvent(r.gx, isOutput('load', false), 'load off event (dry run)', mark);
   expect(await r.value('/Bms/Outputs/Load')).toBe(0);
+  // What the relay has, beside what the engine wants, in words (console, status, MQTT).
+  await waitValue(
+    r,
+    '/Bms/Actual/LoadText',
+    (v) => v === 'load: engine wants OFF, relay 1 is ON (dry run: not driven)',
+    'load: actual beside the wish',
+  );
+  expect(await r.value('/Bms/Actual/Load')).toBe(1);
+  const dryStatus = await cli(r.gx.address, ['status']);
+  expect(dryStatus.stdout).toMatch(
+    /^actual {5}load: engine wants OFF, relay 1 is ON \(dry run: not driven\)$/m,
+  );
 
   const ok = await cli(r.gx.address, ['test-output', 'charge', 'off']);
   expect(ok.code).toBe(0);
-  expect(ok.stdout).toMatch(/charge driven off/);
+  expect(ok.stdout).toMatch(/^Charge output: test, forced OFF \(relay 2 OFF\)/);
   await waitFor(
     () => r.gx.board.readRelay(2),
     (v) => v === 0,
@@ -292,6 +314,33 @@ test('dry run drives nothing; test-output works only in dry run', async () => {
   expect(r.gx.board.readRelay(1)).toBe(1);
   const tested = await waitEvent(r.gx, isControl('test-output charge', false), 'test-output');
   expect(tested.reason).toMatch(/^D-Bus \/Bms\/TestOutput: driven \(relay 2/);
+  expect(await r.value('/Bms/TestOutput/Charge')).toBe(2);
+  await waitValue(
+    r,
+    '/Bms/Actual/ChargeText',
+    (v) => v === 'charge: engine wants ON, relay 2 is OFF (relay test)',
+    'charge: relay test shown',
+  );
+  const json = JSON.parse((await cli(r.gx.address, ['status', '--json'])).stdout) as {
+    actual: Record<string, boolean | null>;
+    tests: Record<string, string | null>;
+  };
+  expect(json.actual).toMatchObject({ load: true, charge: false });
+  expect(json.tests).toMatchObject({ load: null, charge: 'off' });
+
+  // Stop: the output goes back to what the engine wants (charge allowed), not left off.
+  const stop = await cli(r.gx.address, ['test-output', 'charge', 'stop']);
+  expect(stop.code).toBe(0);
+  expect(stop.stdout).toMatch(
+    /^Charge output: test ended, back to the engine's level \(relay 2 ON\)/,
+  );
+  await waitFor(
+    () => r.gx.board.readRelay(2),
+    (v) => v === 1,
+    'charge relay back on',
+  );
+  expect(await r.value('/Bms/TestOutput/Charge')).toBe(0);
+  await waitValue(r, '/Bms/Actual/ChargeText', (v) => v === '', 'charge agrees again');
 
   // Dry run off: the targets follow the engine again (load off for UV, charge allowed).
   const off = await cli(r.gx.address, ['dry-run', 'off']);
@@ -408,4 +457,28 @@ test('/Mode written as a bare int32 (dbus-send style) and standby survives a res
 
   expect(await r.setValue('/Mode', 3)).toBe(0);
   await backToNormal();
+});
+
+test('event times follow the GX time zone setting live (console, status, events)', async () => {
+  const bus = r.bus;
+  if (!bus) throw new Error('no bus');
+  const zone = '/Settings/System/TimeZone';
+  // The stand-in carries the setting as a GX does: UTC until someone picks a zone.
+  expect(await getRemote(bus, SETTINGS, zone)).toBe('/UTC');
+  await waitValue(r, '/Bms/LastEvent', (v) => / \+00:00 /.test(String(v)), 'UTC');
+  try {
+    expect(await setRemote(bus, SETTINGS, zone, 'America/St_Johns')).toBe(0);
+    // Half an hour off UTC, -03:30 (NST) or -02:30 (NDT) by the date of the event.
+    await waitValue(r, '/Bms/LastEvent', (v) => / -0[23]:30 /.test(String(v)), 'St Johns');
+    const status = await cli(r.gx.address, ['status']);
+    expect(status.stdout).toMatch(/^last event \d{4}-\d\d-\d\d \d\d:\d\d:\d\d -0[23]:30 /m);
+    const events = await cli(r.gx.address, ['events', '--config', r.gx.configFile, '-n', '1']);
+    expect(events.stdout).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d -0[23]:30 /);
+    // The stored record keeps its UTC wall time.
+    const last = readEvents(r.gx).at(-1) as HistoryEvent;
+    expect(last.wallTime).toMatch(/Z$/);
+  } finally {
+    await setRemote(bus, SETTINGS, zone, '/UTC');
+  }
+  await waitValue(r, '/Bms/LastEvent', (v) => / \+00:00 /.test(String(v)), 'UTC again');
 });

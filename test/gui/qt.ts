@@ -5,7 +5,10 @@
  */
 import { spawnSync } from 'child_process';
 import fs from 'fs';
+import os from 'os';
 import path from 'path';
+import { addBatteryPaths } from '../../service/src/app/battery-service';
+import type { BusItemService } from '../../service/src/venus/busitem';
 import { findTool } from '../tools.js';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -92,6 +95,36 @@ export interface RenderResult {
   output: string;
 }
 
+/**
+ * The values our battery service publishes before anything happens, from its own path table
+ * (battery-service.ts): the harness starts from these, so a path the service leaves invalid
+ * is invalid on the rendered page too.
+ */
+export function serviceStartValues(): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  const collect = {
+    add: (p: string, spec: { value: unknown }) => {
+      if (spec.value !== null && spec.value !== undefined) values[p] = spec.value;
+    },
+    has: (p: string) => p in values,
+  };
+  const no = (): boolean => false;
+  addBatteryPaths(collect as unknown as BusItemService, {
+    deviceInstance: 512,
+    bank: 'Default',
+    version: 'test',
+    connection: 'test',
+    hardware: 'test',
+    serial: 'test',
+    customName: '',
+    onMode: no,
+    onDryRun: no,
+    onCustomName: no,
+    onTestOutput: no,
+  });
+  return values;
+}
+
 /** Renders one page with the harness (offscreen) and parses what it printed. */
 export function renderPage(
   page: string,
@@ -100,8 +133,10 @@ export function renderPage(
   action?: string,
 ): RenderResult {
   if (!QML) throw new Error('qml runtime not found');
+  const values = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'smallbms-gui-')), 'service.json');
+  fs.writeFileSync(values, JSON.stringify(serviceStartValues()));
   const args = ['-I', STUBS, HARNESS, '--', path.join(GUI_DIR, page), scenario, png];
-  if (action) args.push(action);
+  args.push(action ?? '-', values);
   const env = {
     ...process.env,
     QT_QPA_PLATFORM: 'offscreen',

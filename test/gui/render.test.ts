@@ -49,7 +49,7 @@ describeWithQt([QML])('device and settings pages, rendered', () => {
     const r = render('Device.qml', 'relay-overridden');
     expect(valueAfter(r.texts, 'State')).toBe('Normal');
     expect(r.texts).toContain(
-      '2026-11-29T03:12:04.118Z target load: relay 1 (com.victronenergy.system /Relay/0/State) 0 → on: set to 0 by someone else while load is on: restored',
+      '2026-11-29 04:12:04 +01:00 Load output, relay 1 (com.victronenergy.system /Relay/0/State): set to 0 by someone else while load is on: restored',
     );
   });
 
@@ -60,7 +60,7 @@ describeWithQt([QML])('device and settings pages, rendered', () => {
     expect(valueAfter(r.texts, 'Pre-alarm output')).toBe('On');
     expect(valueAfter(r.texts, 'Allowed to discharge')).toBe('Not allowed');
     expect(valueAfter(r.texts, 'Low cell voltage')).toBe('Warning');
-    expect(r.texts.some((t) => t.includes('NORMAL -> PRE_ALARM'))).toBe(true);
+    expect(r.texts.some((t) => t.includes('Normal → Pre-alarm: the BMS withdrew'))).toBe(true);
     for (const led of r.leds) expect(led.color).toBe(RED);
     const opacities = new Set(r.leds.map((l) => l.opacity));
     expect(opacities.size).toBeGreaterThan(1); // it blinks
@@ -68,7 +68,7 @@ describeWithQt([QML])('device and settings pages, rendered', () => {
 
   it('loads off on under-voltage: red steady, load output off, low cell voltage alarm', () => {
     const r = render('Device.qml', 'loads-off-uv');
-    expect(valueAfter(r.texts, 'State')).toBe('Loads off: cell under-voltage');
+    expect(valueAfter(r.texts, 'State')).toBe('Loads off (cell under-voltage)');
     expect(valueAfter(r.texts, 'Load output')).toBe('Off');
     expect(valueAfter(r.texts, 'Low cell voltage')).toBe('Alarm');
     expect(r.texts).not.toContain('Loads off in');
@@ -87,9 +87,43 @@ describeWithQt([QML])('device and settings pages, rendered', () => {
     for (const led of r.leds) expect(led).toEqual({ color: RED, opacity: 1 });
   });
 
+  it('normal (no dry run): relay-test rows shown (paths valid from the service), with the dry-run gate', () => {
+    const r = render('Device.qml', 'normal');
+    expect(r.texts).toContain('Relay test');
+    expect(r.texts).toContain('Only in dry run — turn on dry run first');
+    expect(valueAfter(r.texts, 'Only in dry run — turn on dry run first')).toBe(
+      'In dry run the protection logic drives no output; a test drives one',
+    );
+    expect(r.texts).toContain('Turn on dry run');
+    for (const row of ['Load output', 'Charge output', 'Pre-alarm output']) {
+      expect(r.texts).toContain(`${row}: force on`);
+      expect(r.texts).toContain(`${row}: force off`);
+    }
+  });
+
+  it('a refused relay test says why on the page', () => {
+    const r = render('Device.qml', 'relay-test-refused');
+    expect(valueAfter(r.texts, 'Last test')).toBe(
+      'Refused: Only in dry run — turn on dry run first',
+    );
+  });
+
+  it("relay test running: Stop offered, the relay's level beside the engine's wish, the result", () => {
+    const r = render('Device.qml', 'relay-test-running');
+    expect(r.texts).not.toContain('Only in dry run — turn on dry run first');
+    expect(valueAfter(r.texts, 'Load output')).toBe('Allowed');
+    expect(r.texts).toContain('Actual: load: engine wants ON, relay 1 is OFF (relay test)');
+    expect(valueAfter(r.texts, 'Last test')).toBe('Load output: test, forced OFF (relay 1 OFF)');
+    const i = r.texts.indexOf('Load output: force off');
+    expect(r.texts.slice(i + 1, i + 3)).toEqual([
+      'Test running. Stop gives the output back to the protection logic',
+      'Stop',
+    ]);
+  });
+
   it('relay test asks for confirmation, then writes /Bms/TestOutput/Load = 1; remote off = 252', () => {
     const r = render('Device.qml', 'relay-test-confirm', 'relay-test');
-    expect(r.texts).toContain('Test load output?');
+    expect(r.texts).toContain('Force the load output on?');
     expect(r.texts).toContain('Start test');
     expect(r.texts).toContain('Cancel');
     expect(valueAfter(r.texts, 'Dry run')).toBe('Outputs are not driven');

@@ -224,7 +224,8 @@ test('commissioning: dry run on/off and a test-output are events on MQTT too', a
       .filter((x) => x.kind === 'control');
   try {
     expect(await r.setValue('/Bms/DryRun', 1)).toBe(0);
-    expect(await r.setValue('/Bms/TestOutput/Charge', 0)).toBe(0);
+    // 2: forced off (0 would end the test: back to the engine's level).
+    expect(await r.setValue('/Bms/TestOutput/Charge', 2)).toBe(0);
     await waitRelays(1, 0);
   } finally {
     expect(await r.setValue('/Bms/DryRun', 0)).toBe(0);

@@ -98,6 +98,10 @@ export function snapshot(overrides: Partial<StatusSnapshot> = {}): StatusSnapsho
     dryRun: false,
     notes: [],
     lastEvent: null,
+    actual: { load: null, charge: null, preAlarm: null },
+    outputNotes: { load: '', charge: '', preAlarm: '' },
+    tests: { load: null, charge: null, preAlarm: null },
+    testResult: '',
     ...overrides,
   };
 }

@@ -19,9 +19,11 @@ const VALID: Record<string, (v: unknown, sig: string) => boolean> = {
   '/Mode': (v, sig) => 'iuynqxtdb'.includes(sig) && (v === 3 || v === 252),
   '/Bms/DryRun': (v, sig) => 'iuynqxtdb'.includes(sig) && (v === 0 || v === 1),
   '/CustomName': (v, sig) => sig === 's' && typeof v === 'string',
-  '/Bms/TestOutput/Load': (v, sig) => 'iuynqxtdb'.includes(sig) && (v === 0 || v === 1),
-  '/Bms/TestOutput/Charge': (v, sig) => 'iuynqxtdb'.includes(sig) && (v === 0 || v === 1),
-  '/Bms/TestOutput/PreAlarm': (v, sig) => 'iuynqxtdb'.includes(sig) && (v === 0 || v === 1),
+  '/Bms/TestOutput/Load': (v, sig) => 'iuynqxtdb'.includes(sig) && [0, 1, 2].includes(v as number),
+  '/Bms/TestOutput/Charge': (v, sig) =>
+    'iuynqxtdb'.includes(sig) && [0, 1, 2].includes(v as number),
+  '/Bms/TestOutput/PreAlarm': (v, sig) =>
+    'iuynqxtdb'.includes(sig) && [0, 1, 2].includes(v as number),
 };
 
 let seed = 12345;

@@ -15,10 +15,22 @@ import {
   type DriveReport,
   type TargetEvent,
 } from './target-events';
-import { testOutput } from './test-output';
+import { testOutput, type TestLevel } from './test-output';
 import type { Target, TargetReading, TargetResult } from './types';
 
 export type { DriveReport, TargetEvent } from './target-events';
+
+/** One target's level as seen, beside the level the driver would give it. */
+export interface TargetLevel {
+  output: OutputName;
+  target: string;
+  /** Read back, observed or confirmed; null = unknown. */
+  actual: boolean | null;
+  /** What the engine's decision gives this target now (blink phase included); null = undecided. */
+  wanted: boolean | null;
+  /** Why they would differ: a test, dry run, a failing write, a write under way, someone else. */
+  why: 'test' | 'dryRun' | 'notDriven' | 'writing' | 'overridden';
+}
 
 export const SAFE_OUTPUTS: Readonly<Outputs> = { load: false, charge: false, preAlarm: false };
 
@@ -38,6 +50,8 @@ export interface OutputDriverOptions {
    * restored): one event each (behaviour.md section 6, "Others may write our targets").
    */
   onTargetEvent?: (event: TargetEvent) => void;
+  /** A target's level was seen to change (the status shows what each target has). */
+  onSeen?: () => void;
 }
 
 /**
@@ -128,6 +142,7 @@ export class OutputDriver {
           level = null;
         }
         // A decision may have come first: then it is what counts.
+        if (level !== null) s.seen = level;
         if (level !== null && s.attempted === null && s.running === null) {
           s.attempted = level;
           s.applied = level;
@@ -137,22 +152,74 @@ export class OutputDriver {
     );
   }
 
-  /** Commissioning mode on/off. Leaving it drives every target to the wanted levels. */
-  setDryRun(dryRun: boolean): Promise<void> {
-    if (dryRun === this.dry) return Promise.resolve();
+  /**
+   * Commissioning mode on/off. Leaving it ends every test and drives every target to the
+   * engine's levels (before the engine's first decision: a tested target back to the level it
+   * had before its test).
+   */
+  async setDryRun(dryRun: boolean): Promise<void> {
+    if (dryRun === this.dry) return;
     this.dry = dryRun;
     if (dryRun) {
       this.blink.stop();
       for (const s of this.slots) this.cancelRetry(s);
-      return Promise.resolve();
+      return;
     }
-    return this.wanted === null ? Promise.resolve() : this.applyAllForced(this.wanted);
+    const tested = this.slots.filter((s) => s.test !== null);
+    for (const s of tested) s.test = null;
+    if (this.wanted !== null) {
+      await this.applyAllForced(this.wanted);
+      return;
+    }
+    await Promise.all(
+      tested.map((s) => {
+        const back = s.beforeTest;
+        s.beforeTest = null;
+        if (back === null) return Promise.resolve();
+        s.attempted = back;
+        return this.kick(s);
+      }),
+    );
   }
 
-  /** Commissioning: drive every target of one output once, in dry run only (test-output.ts). */
-  testOutput(output: OutputName, on: boolean): Promise<DriveReport[]> {
+  /**
+   * Commissioning, in dry run only (test-output.ts): force every target of one output on or
+   * off (`level` true/false), or end the test (`null`: back to the engine's level).
+   */
+  testOutput(output: OutputName, level: TestLevel): Promise<DriveReport[]> {
     const slots = this.slots.filter((s) => s.output === output);
-    return testOutput(slots, output, on, this.dry, this.options.onReport);
+    const engine = this.wanted === null ? null : this.wanted[output];
+    return testOutput(slots, output, level, this.dry, engine, this.options.onReport);
+  }
+
+  /** The test under way per output: the forced level, or null (none). */
+  tests(): Record<OutputName, boolean | null> {
+    const out: Record<OutputName, boolean | null> = { load: null, charge: null, preAlarm: null };
+    for (const s of this.slots) if (s.test !== null) out[s.output] = s.test;
+    return out;
+  }
+
+  /** Does `output` have a target at all? */
+  hasTargets(output: OutputName): boolean {
+    return this.slots.some((s) => s.output === output);
+  }
+
+  /**
+   * What each target has (read back, observed, or confirmed by its last write) beside the
+   * level the driver would give it now, with why they differ, for the status.
+   */
+  levels(): TargetLevel[] {
+    return this.slots.map((s) => {
+      const wanted = this.wanted === null ? null : this.desired(s, this.wanted);
+      const actual = s.seen ?? s.applied;
+      let why: TargetLevel['why'];
+      if (s.test !== null) why = 'test';
+      else if (this.dry) why = 'dryRun';
+      else if (s.lastResult !== null && s.lastResult.status !== 'ok') why = 'notDriven';
+      else if (s.running !== null || s.dirty) why = 'writing';
+      else why = 'overridden';
+      return { output: s.output, target: s.target.describe(), actual, wanted, why };
+    });
   }
 
   /** Problems of the targets, for the status notes ("load: relay 1 function is ..."). */
@@ -257,6 +324,10 @@ export class OutputDriver {
    * and report it (behaviour.md section 6).
    */
   private observed(slot: Slot, on: boolean | null, raw: string): void {
+    if (on !== null && on !== slot.seen) {
+      slot.seen = on;
+      this.options.onSeen?.();
+    }
     if (this.dry || slot.attempted === null || on === slot.attempted) return;
     if (slot.running !== null) {
       slot.verify = true;
@@ -284,6 +355,7 @@ export class OutputDriver {
     }
     if (result.status === 'ok') {
       slot.applied = level;
+      slot.seen = level;
       slot.failures = 0;
     } else if (result.status === 'error' && level === slot.attempted && !slot.dirty) {
       this.scheduleRetry(slot, level);

@@ -22,6 +22,12 @@ export interface Slot {
   status: TargetResult['status'] | null;
   /** A change was seen while a write ran: read the target back once it is done. */
   verify: boolean;
+  /** Level last seen on the target (read back, observed or confirmed); null = unknown. */
+  seen: boolean | null;
+  /** Commissioning test under way: the forced level; null = no test. */
+  test: boolean | null;
+  /** Level seen before the test began (to go back to when the engine has not decided). */
+  beforeTest: boolean | null;
 }
 
 /** A target nothing was sent to yet. */
@@ -38,6 +44,9 @@ export function newSlot(output: OutputName, target: Target): Slot {
     retry: null,
     status: null,
     verify: false,
+    seen: null,
+    test: null,
+    beforeTest: null,
   };
 }
 

@@ -15,7 +15,9 @@
 import * as path from 'node:path';
 import type { Logger } from 'pino';
 import { paramsFromTunables } from '../core/params';
-import { stateCode, type StepResult } from '../core/types';
+import { OUTPUT_NAMES, stateCode, type OutputName, type StepResult } from '../core/types';
+import { resolveZone, type Zone } from '../local-time';
+import { outputDifference, plainReason } from '../words';
 import type { SmallBmsConfig, TunablesConfig } from '../config/types';
 import { formatEvent, type StatusSnapshot } from '../status';
 import { MemoryStore } from '../store/memory-store';
@@ -79,6 +81,8 @@ export class App {
   /** The engine has decided once (START_LOG is logged then). */
   private decided = false;
   private readonly mirror: MeasurementMirror;
+  /** The GX's time zone (localsettings), for the event times people read. */
+  private zone: Zone = resolveZone(undefined);
 
   constructor(private readonly o: AppOptions) {
     const { config, clock, logger, bus } = o;
@@ -89,7 +93,7 @@ export class App {
       configDryRun: config.dryRun,
       logger,
       setDryRun: (on) => this.outputs.driver.setDryRun(on),
-      testOutput: (output, on) => this.outputs.driver.testOutput(output, on),
+      testOutput: (output, level) => this.outputs.driver.testOutput(output, level),
       record: (name, from, to, reason) => this.recordControl(name, from, to, reason),
       changed: () => {
         this.evaluate();
@@ -100,7 +104,7 @@ export class App {
       file: path.join(config.dataDir, 'events.jsonl'),
       maxEvents: config.history.maxEvents,
       logger,
-      publish: (e) => this.mqtt?.publishEvent(e),
+      publish: (e) => this.mqtt?.publishEvent(e, this.zone),
     });
     this.memoryStore = new MemoryStore({ file: path.join(config.dataDir, 'state.json') });
     const restored = this.memoryStore.load(clock.now());
@@ -172,8 +176,9 @@ export class App {
           handlers: {
             onMode: (on) => this.controls.setRemote(on),
             onDryRun: (on) => this.controls.setDryRun(on),
-            onTestOutput: (output, on) => this.controls.testOutput(output, on),
+            onTestOutput: (output, level) => this.controls.testOutput(output, level),
           },
+          onTimeZone: (setting) => this.setTimeZone(setting),
           log: (level, msg) => logger[level](msg),
         })
       : null;
@@ -269,14 +274,29 @@ export class App {
     // The engine says what it does without SoC; this says why SoC is missing.
     if (socProblem) notes.push(socProblem);
     notes.push(...(this.picture?.notes() ?? []));
+    if (this.zone.problem) notes.push(this.zone.problem);
+    // Held: what the previous run left, not a blip to "off" (section 4).
+    const outputs = r.held && this.outputs.held ? this.outputs.held : r.outputs;
+    const levels = this.outputs.driver.levels();
+    const actual = {} as Record<OutputName, boolean | null>;
+    const outputNotes = {} as Record<OutputName, string>;
+    for (const o of OUTPUT_NAMES) {
+      const mine = levels.filter((l) => l.output === o);
+      const seen = new Set(mine.map((l) => l.actual));
+      actual[o] = mine.length > 0 && seen.size === 1 ? [...seen][0] : null;
+      const differ = mine.filter(
+        (l) =>
+          l.actual !== null && l.wanted !== null && l.actual !== l.wanted && l.why !== 'writing',
+      );
+      outputNotes[o] = outputDifference(o, outputs[o], differ);
+    }
     return {
       service: this.face?.serviceName ?? '',
       name: this.config.name,
       state: r.state,
       stateCode: stateCode(r.state),
       lines: this.lines.snapshot(),
-      // Held: what the previous run left, not a blip to "off" (section 4).
-      outputs: r.held && this.outputs.held ? this.outputs.held : r.outputs,
+      outputs,
       alarms: r.alarms,
       countdowns: r.countdowns,
       chargeDetected: r.chargeDetected,
@@ -285,8 +305,13 @@ export class App {
       current: m.current,
       mode: controls.remoteOn ? 'on' : 'standby',
       dryRun: controls.dryRun,
-      notes,
-      lastEvent: this.events.last ? formatEvent(this.events.last) : null,
+      // The same words as the events (words.ts): /Bms/Notes, status, MQTT.
+      notes: notes.map(plainReason),
+      lastEvent: this.events.last ? formatEvent(this.events.last, this.zone) : null,
+      actual,
+      outputNotes,
+      tests: this.outputs.driver.tests(),
+      testResult: this.controls.testResult,
     };
   }
 
@@ -320,6 +345,17 @@ export class App {
       '/Alarms/InternalFailure': this.outputs.internalFailure(),
       '/Bms/LastEventJson': this.events.last ? JSON.stringify(this.events.last) : '',
     });
+  }
+
+  /** The GX's time zone setting changed (or was read): event times follow it at once. */
+  private setTimeZone(setting: string | undefined): void {
+    const zone = resolveZone(setting);
+    if (zone.name === this.zone.name && zone.problem === this.zone.problem) return;
+    this.zone = zone;
+    const log = { setting, zone: zone.name, source: zone.source };
+    if (zone.problem) this.o.logger.warn(log, zone.problem);
+    else this.o.logger.info(log, 'time zone');
+    this.publish();
   }
 
   private setTunables(t: TunablesConfig): void {

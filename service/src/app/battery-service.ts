@@ -5,6 +5,7 @@
  */
 import { BMS_STATES, LINE_ROLES, type AlarmName, type LineRole } from '../core/types';
 import type { StatusSnapshot } from '../status';
+import { TEST_ONLY_IN_DRY_RUN } from '../words';
 import type { BusItemService, ItemValue, WriteRules } from '../venus/busitem';
 import { mandatoryPaths } from '../venus/mandatory';
 
@@ -77,10 +78,20 @@ export interface BatteryServiceOptions {
   onMode: (on: boolean) => boolean | Promise<boolean>;
   onDryRun: (on: boolean) => boolean | Promise<boolean>;
   onCustomName: (name: string) => boolean | Promise<boolean>;
-  onTestOutput: (output: 'load' | 'charge' | 'preAlarm', on: boolean) => boolean | Promise<boolean>;
+  /** Force an output on/off (true/false) or end its test (null). */
+  onTestOutput: (
+    output: 'load' | 'charge' | 'preAlarm',
+    level: boolean | null,
+  ) => boolean | Promise<boolean>;
 }
 
 const onOff = (v: number | string): string => (v === 1 ? 'On' : 'Off');
+const testText = (v: number | string): string =>
+  v === 1 ? 'Forced on' : v === 2 ? 'Forced off' : 'No test';
+
+/** Our D-Bus names of the three outputs. */
+export const OUTPUT_PATH_NAMES = { Load: 'load', Charge: 'charge', PreAlarm: 'preAlarm' } as const;
+const testValue = (t: boolean | null): number => (t === null ? 0 : t ? 1 : 2);
 const secondsText = (v: number | string): string => `${v} s`;
 
 /** Add every path of our service to the exporter (before register()). */
@@ -144,13 +155,30 @@ export function addBatteryPaths(svc: BusItemService, o: BatteryServiceOptions): 
   svc.add('/Bms/LastEvent', { type: 's', value: '' });
   svc.add('/Bms/LastEventJson', { type: 's', value: '' });
   svc.add('/Bms/Notes', { type: 's', value: '' });
-  const testOutputs = { Load: 'load', Charge: 'charge', PreAlarm: 'preAlarm' } as const;
-  for (const [name, output] of Object.entries(testOutputs)) {
+  // Commissioning (relay test): 0 no test (the engine's level), 1 forced on, 2 forced off.
+  // Valid whenever the service runs; writable, refused (2) outside dry run, with the reason
+  // in /Bms/TestOutput/Available's text and /Bms/TestOutput/Result.
+  for (const [name, output] of Object.entries(OUTPUT_PATH_NAMES)) {
     svc.add(`/Bms/TestOutput/${name}`, {
       type: 'i',
-      value: null,
-      writable: { values: [0, 1], onSet: (v) => o.onTestOutput(output, v === 1) },
+      value: 0,
+      text: testText,
+      writable: {
+        values: [0, 1, 2],
+        onSet: (v) => o.onTestOutput(output, v === 0 ? null : v === 1),
+      },
     });
+  }
+  svc.add('/Bms/TestOutput/Available', {
+    type: 'i',
+    value: 0,
+    text: (v) => (v === 1 ? 'Yes' : TEST_ONLY_IN_DRY_RUN),
+  });
+  svc.add('/Bms/TestOutput/Result', { type: 's', value: '' });
+  // What the targets have (read back), beside the engine's wish (/Bms/Outputs/*).
+  for (const name of Object.keys(OUTPUT_PATH_NAMES)) {
+    svc.add(`/Bms/Actual/${name}`, { type: 'i', value: null, text: onOff });
+    svc.add(`/Bms/Actual/${name}Text`, { type: 's', value: '' });
   }
 
   for (const path of o.mirrorPaths ?? [])
@@ -199,7 +227,15 @@ export function batteryValues(s: StatusSnapshot, dvcc?: DvccState): Record<strin
     '/Bms/DryRun': bit(s.dryRun),
     '/Bms/LastEvent': s.lastEvent ?? '',
     '/Bms/Notes': s.notes.join('; '),
+    '/Bms/TestOutput/Available': bit(s.dryRun),
+    '/Bms/TestOutput/Result': s.testResult,
   };
+  for (const [name, output] of Object.entries(OUTPUT_PATH_NAMES)) {
+    v[`/Bms/TestOutput/${name}`] = testValue(s.tests[output]);
+    const actual = s.actual[output];
+    v[`/Bms/Actual/${name}`] = actual === null ? null : bit(actual);
+    v[`/Bms/Actual/${name}Text`] = s.outputNotes[output];
+  }
   for (const [name, path] of Object.entries(ALARM_PATHS) as [AlarmName, string][]) {
     v[path] = s.alarms[name];
   }

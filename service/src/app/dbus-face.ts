@@ -17,6 +17,7 @@ import {
   type DvccState,
 } from './battery-service';
 import { MIRROR_PATHS, mirrorsMonitor } from './battery-picture';
+import { TIME_ZONE_SETTING } from '../local-time';
 import { TUNABLE_SETTINGS, applySetting, settingsPrefix } from './tunables';
 
 export interface DbusFaceDeps {
@@ -27,6 +28,8 @@ export interface DbusFaceDeps {
   /** Tunables changed in localsettings (already validated). */
   onTunables: (t: TunablesConfig) => void;
   handlers: Pick<BatteryServiceOptions, 'onMode' | 'onDryRun' | 'onTestOutput'>;
+  /** The GX's time zone setting, read at start and on every change (undefined: not set). */
+  onTimeZone?: (zone: string | undefined) => void;
   log: (level: 'info' | 'warn', msg: string) => void;
 }
 
@@ -69,6 +72,13 @@ export class DbusFace {
     const { config } = this.deps;
     const prefix = settingsPrefix(config.name);
     await this.settings.start();
+    this.settings.onChange((path, value) => {
+      if (path === TIME_ZONE_SETTING)
+        this.deps.onTimeZone?.(value === undefined ? undefined : String(value));
+    });
+    void this.settings.follow(TIME_ZONE_SETTING).then((v) => {
+      if (!this.closed) this.deps.onTimeZone?.(v === undefined ? undefined : String(v));
+    });
     const specs: SettingSpec[] = TUNABLE_SETTINGS.map((s) => ({
       path: `${prefix}/${s.setting}`,
       default: s.toSetting(config.tunables),

@@ -64,6 +64,7 @@ export class OutputStage {
         o.publish();
       },
       onTargetEvent: (e) => this.onTargetEvent(e),
+      onSeen: () => o.publish(),
     });
     for (const { target } of this.targets.dvcc) target.onChange(() => o.publish());
     this.gate = new ReadBackGate((outputs) => void this.driver.applyAll(outputs));

@@ -9,6 +9,7 @@ import { formatEvent, type HistoryEvent } from '../status';
 import { readEventsFile } from '../store/history';
 import { flag, option, positiveCount, type CliIo } from '../io';
 import { optionalConfig } from './remote';
+import { gxZone } from './zone';
 
 export async function eventsCommand(argv: string[], io: CliIo): Promise<number> {
   const n = positiveCount(option(argv, '-n') ?? '50', '-n');
@@ -20,7 +21,10 @@ export async function eventsCommand(argv: string[], io: CliIo): Promise<number> 
   const dataDir = option(argv, '--data-dir') ?? config?.dataDir ?? '/data/dbus-smallbms';
   const file = path.join(dataDir, 'events.jsonl');
   const json = flag(argv, '--json');
-  const show = (e: HistoryEvent): void => io.log(json ? JSON.stringify(e) : formatEvent(e));
+  // People read the GX's local time; --json keeps the stored UTC wallTime.
+  const zone = json ? null : await gxZone();
+  const show = (e: HistoryEvent): void =>
+    io.log(zone === null ? JSON.stringify(e) : formatEvent(e, zone));
 
   if (!fs.existsSync(file)) {
     if (!flag(argv, '--follow')) {

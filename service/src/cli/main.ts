@@ -58,14 +58,14 @@ export const COMMANDS: Record<string, CommandEntry> = {
     load: () => import('./check-config').then((m) => m.checkConfigCommand),
   },
   'test-output': {
-    usage: 'test-output <load|charge|preAlarm> <on|off>',
-    summary: 'commissioning: drive one output once (only in dry run)',
+    usage: 'test-output <load|charge|preAlarm> <on|off|stop>',
+    summary: 'commissioning: force one output on/off, or stop the test (only in dry run)',
     args: {
       values: ['--config', '--service'],
       positional: 2,
       words: [
         { choices: ['load', 'charge', 'preAlarm'], required: true },
-        { choices: ['on', 'off'], required: true },
+        { choices: ['on', 'off', 'stop'], required: true },
       ],
     },
     load: () => import('./test-output').then((m) => m.testOutputCommand),

@@ -3,7 +3,8 @@
  * countdowns, read over D-Bus the way any consumer reads it (one GetItems).
  */
 import { LINE_ROLES } from '../core/types';
-import { linePath } from '../app/battery-service';
+import { OUTPUT_PATH_NAMES, linePath } from '../app/battery-service';
+import { alarmWords, stateWords } from '../words';
 import { flag, type CliIo } from '../io';
 import { getItems, notRunning, targetService, withBus, type Item } from './remote';
 import type { Bus } from '../venus/bus';
@@ -17,7 +18,6 @@ const ALARMS = [
   'HighTemperature',
   'LowChargeTemperature',
 ];
-const LEVEL = ['ok', 'warning', 'alarm'];
 
 /** What com.victronenergy.system (and its settings) say about us; undefined = unreadable. */
 export interface GxView {
@@ -123,6 +123,30 @@ export function statusJson(
     },
     notes: String(items.get('/Bms/Notes')?.value ?? ''),
     lastEvent: String(items.get('/Bms/LastEvent')?.value ?? ''),
+    ...outputsActual(items, num),
+  };
+}
+
+/** What the targets have beside the engine's wish, and the relay tests (/Bms/Actual, /Bms/TestOutput). */
+function outputsActual(
+  items: Map<string, Item>,
+  num: (p: string) => number | null,
+): Record<string, unknown> {
+  const actual: Record<string, boolean | null> = {};
+  const outputNotes: Record<string, string> = {};
+  const tests: Record<string, string | null> = {};
+  for (const [name, output] of Object.entries(OUTPUT_PATH_NAMES)) {
+    const a = num(`/Bms/Actual/${name}`);
+    actual[output] = a === null ? null : a === 1;
+    outputNotes[output] = String(items.get(`/Bms/Actual/${name}Text`)?.value ?? '');
+    const t = num(`/Bms/TestOutput/${name}`);
+    tests[output] = t === 1 ? 'on' : t === 2 ? 'off' : null;
+  }
+  return {
+    actual,
+    outputNotes,
+    tests,
+    testResult: String(items.get('/Bms/TestOutput/Result')?.value ?? ''),
   };
 }
 
@@ -132,13 +156,13 @@ function human(s: Record<string, unknown>): string[] {
   const countdowns = s.countdowns as Record<string, number | null>;
   const alarms = Object.entries(s.alarms as Record<string, number>)
     .filter(([, v]) => v > 0)
-    .map(([k, v]) => `${k} ${LEVEL[v] ?? v}`);
+    .map(([k, v]) => alarmWords(k[0].toLowerCase() + k.slice(1), v));
   const fmt = (v: unknown, unit: string, d: number): string =>
     typeof v === 'number' ? `${v.toFixed(d)} ${unit}` : `--- ${unit}`;
   const out = [
     `${s.service} (instance ${s.deviceInstance ?? '?'})`,
-    `state      ${s.state}${s.dryRun ? '  [DRY RUN: targets not driven]' : ''}`,
-    `outputs    load ${onOff(outputs.load)} · charge ${onOff(outputs.charge)} · pre-alarm ${onOff(outputs.preAlarm)}`,
+    `state      ${stateWords(String(s.state))}${s.dryRun ? '  [DRY RUN: targets not driven]' : ''}`,
+    `outputs    load ${onOff(outputs.load)} · charge ${onOff(outputs.charge)} · pre-alarm ${onOff(outputs.preAlarm)} (the engine's decision)`,
     `lines      ${
       Object.entries(s.lines as Record<string, string>)
         .map(([k, v]) => `${k} ${v}`)
@@ -155,6 +179,16 @@ function human(s: Record<string, unknown>): string[] {
     out.push(`countdown  load disconnect in ${countdowns.loadDisconnectS} s`);
   if (countdowns.lowSocShutdownS !== null)
     out.push(`countdown  low-SoC shutdown in ${countdowns.lowSocShutdownS} s`);
+  for (const note of Object.values(s.outputNotes as Record<string, string>)) {
+    if (note) out.push(`actual     ${note}`);
+  }
+  const tests = Object.entries(s.tests as Record<string, string | null>).filter(([, t]) => t);
+  if (tests.length > 0) {
+    out.push(
+      `relay test ${tests.map(([o, t]) => `${o} forced ${String(t).toUpperCase()}`).join(' · ')}`,
+    );
+  }
+  if (s.testResult) out.push(`last test  ${s.testResult}`);
   if (s.notes) out.push(`notes      ${s.notes}`);
   if (s.lastEvent) out.push(`last event ${s.lastEvent}`);
   return out;

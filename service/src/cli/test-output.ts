@@ -1,11 +1,14 @@
 /**
- * `smallbms test-output <load|charge|preAlarm> <on|off>`: commissioning. Asks the running
- * service to drive one output's targets once. The service accepts it only in dry run, where
- * the engine does not own the targets (otherwise the next engine change would fight it).
+ * `smallbms test-output <load|charge|preAlarm> <on|off|stop>`: commissioning. Asks the running
+ * service to force one output's targets on or off, or to end the test (`stop`: the output goes
+ * back to the engine's level). The service accepts it only in dry run, where the engine does
+ * not drive the targets (otherwise the next engine change would fight it); a refusal prints
+ * the service's reason.
  */
 import { positionals, type CliIo } from '../io';
 import { notRunning, targetService, withBus } from './remote';
 import { Typed } from '../venus/bus';
+import { plain } from '../venus/values';
 
 const PATHS: Record<string, string> = {
   load: '/Bms/TestOutput/Load',
@@ -13,31 +16,39 @@ const PATHS: Record<string, string> = {
   preAlarm: '/Bms/TestOutput/PreAlarm',
 };
 
+/** /Bms/TestOutput/<Output>: 0 end the test, 1 forced on, 2 forced off. */
+const VALUES: Record<string, number> = { stop: 0, on: 1, off: 2 };
+
 export async function testOutputCommand(argv: string[], io: CliIo): Promise<number> {
   // main() has checked them (argProblem); this guards a direct call.
   const [output, level] = positionals(argv, { values: ['--config', '--service'] });
-  if (!output || !(output in PATHS) || (level !== 'on' && level !== 'off')) {
-    io.error('usage: smallbms test-output <load|charge|preAlarm> <on|off>');
+  if (!output || !(output in PATHS) || !(level in VALUES)) {
+    io.error('usage: smallbms test-output <load|charge|preAlarm> <on|off|stop>');
     return 2;
   }
   const service = await targetService(argv);
   try {
-    const [code] = await withBus((bus) =>
-      bus.call({
-        destination: service,
-        path: PATHS[output],
-        interface: 'com.victronenergy.BusItem',
-        member: 'SetValue',
-        signature: 'v',
-        body: [new Typed('i', level === 'on' ? 1 : 0)],
-      }),
-    );
+    const [code, result] = await withBus(async (bus) => {
+      const call = (member: string, path: string, body?: Typed[]) =>
+        bus.call({
+          destination: service,
+          path,
+          interface: 'com.victronenergy.BusItem',
+          member,
+          ...(body ? { signature: 'v', body } : {}),
+        });
+      const [c] = await call('SetValue', PATHS[output], [new Typed('i', VALUES[level])]);
+      const [r] = await call('GetValue', '/Bms/TestOutput/Result').catch(() => [undefined]);
+      return [c, plain(r)] as const;
+    });
+    const said = typeof result === 'string' && result !== '' ? result : null;
     if (code === 0) {
-      io.log(`${output} driven ${level} (dry run: the engine does not drive targets)`);
+      io.log(said ?? `${output} ${level === 'stop' ? 'test ended' : `driven ${level}`}`);
       return 0;
     }
     io.error(
-      'refused: test-output works only in dry run (smallbms dry-run on, or the GX console), and the output must have targets',
+      said ??
+        'refused: test-output works only in dry run (smallbms dry-run on, or the GX console), and the output must have targets',
     );
     return 1;
   } catch (err) {

@@ -8,6 +8,7 @@ import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
 import type { MqttConfig } from '../config/types';
 import type { LineRole } from '../core/types';
 import type { HistoryEvent, StatusSnapshot } from '../status';
+import type { Zone } from '../local-time';
 import { clientOptions, safeUrl, tuningFrom, type ConnectionTuning } from './client-options';
 import { connectBroker } from './connect';
 import { CommandInbox, type CommandListener, type CommandResult } from './command-inbox';
@@ -138,8 +139,8 @@ export class MqttBridge {
   }
 
   /** Not retained `<prefix>/event`; offline, a bounded queue (oldest dropped, counted). */
-  publishEvent(e: HistoryEvent): void {
-    const payload = eventMessage(e);
+  publishEvent(e: HistoryEvent, zone?: Zone): void {
+    const payload = eventMessage(e, zone);
     const client = this.liveClient();
     if (client !== null) {
       this.flushEvents(client);

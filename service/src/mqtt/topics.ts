@@ -3,7 +3,8 @@
  * own client"). The names are part of the outside contract: change them only with a
  * changelog entry.
  */
-import type { HistoryEvent, StatusSnapshot } from '../status';
+import { formatEvent, type HistoryEvent, type StatusSnapshot } from '../status';
+import { isoLocal, type Zone } from '../local-time';
 
 export interface BridgeIds {
   /** GX portal id (`/data/venus/unique-id`). */
@@ -79,10 +80,23 @@ export function stateMessage(s: StatusSnapshot): string {
     current: s.current,
     notes: s.notes,
     lastEvent: s.lastEvent,
+    actual: s.actual,
+    outputNotes: s.outputNotes,
+    tests: s.tests,
   });
 }
 
-/** The `<prefix>/event` payload: the history record as is (seq, wallTime, kind, ...). */
-export function eventMessage(e: HistoryEvent): string {
-  return JSON.stringify(e);
+/**
+ * The `<prefix>/event` payload: the history record as is (seq, wallTime in UTC, kind, ...),
+ * plus `localTime` (ISO 8601 with the GX zone's offset) and `text` (the line people read,
+ * as /Bms/LastEvent and `smallbms events` show it).
+ */
+export function eventMessage(e: HistoryEvent, zone?: Zone): string {
+  if (!zone) return JSON.stringify(e);
+  const ms = Date.parse(e.wallTime);
+  return JSON.stringify({
+    ...e,
+    localTime: Number.isFinite(ms) ? isoLocal(ms, zone) : e.wallTime,
+    text: formatEvent(e, zone),
+  });
 }

@@ -35,6 +35,15 @@ const ERR = {
   typeDiffer: -5,
   notInSettings: -9,
 };
+/**
+ * Settings every GX has before any service adds them: the time zone the console sets
+ * (Settings → General → Date & time; an Olson name, UTC stored as "/UTC" by the console's
+ * zone list of region and city).
+ */
+export const GX_DEFAULT_SETTINGS: Record<string, number | string> = {
+  '/Settings/System/TimeZone': '/UTC',
+};
+
 const CLASS_AND_INSTANCE = /^\/Settings\/Devices\/[^/]+\/ClassAndVrmInstance$/;
 
 export class LocalSettingsStandIn {
@@ -47,7 +56,7 @@ export class LocalSettingsStandIn {
       const saved = JSON.parse(readFileSync(options.file, 'utf8')) as Record<string, Stored>;
       for (const [path, stored] of Object.entries(saved)) this.settings.set(path, stored);
     }
-    for (const [path, value] of Object.entries(options.initial ?? {})) {
+    for (const [path, value] of Object.entries({ ...GX_DEFAULT_SETTINGS, ...options.initial })) {
       if (this.settings.has(path)) continue;
       const type: ItemType = typeof value === 'string' ? 's' : Number.isInteger(value) ? 'i' : 'd';
       this.settings.set(path, { type, value, default: value, min: 0, max: 0 });

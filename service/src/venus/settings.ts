@@ -43,6 +43,8 @@ export function settingType(spec: SettingSpec): 'i' | 'd' | 's' {
 
 export class SettingsClient {
   private readonly specs = new Map<string, SettingSpec>();
+  /** Settings of others we read and follow, never add (e.g. /Settings/System/TimeZone). */
+  private readonly followed = new Set<string>();
   private readonly values = new Map<string, SettingValue | undefined>();
   private readonly listeners = new Set<ChangeListener>();
   private owner: string | undefined;
@@ -119,6 +121,17 @@ export class SettingsClient {
   onChange(listener: ChangeListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Read a setting someone else owns and follow its changes (the listeners of onChange hear
+   * them); read again when localsettings restarts. Resolves with its value, or undefined when
+   * it does not exist; waits for localsettings if it is not on the bus yet.
+   */
+  async follow(path: string): Promise<SettingValue | undefined> {
+    this.followed.add(path);
+    await this.available();
+    return this.read(path).catch(() => undefined);
   }
 
   async setValue(path: string, value: SettingValue): Promise<boolean> {
@@ -233,6 +246,7 @@ export class SettingsClient {
     for (const wake of waiters) wake();
     // A restarted localsettings may have lost settings: add everything again.
     // (Pending add() calls send their own; only settings added before are re-sent here.)
+    for (const path of this.followed) void this.read(path).catch(() => undefined);
     const known = [...this.specs.values()].filter((spec) => this.values.has(spec.path));
     if (known.length > 0) {
       this.sendAddSettings(known).catch((err: Error) =>
@@ -261,7 +275,7 @@ export class SettingsClient {
   }
 
   private fromBus(path: string, raw: unknown): void {
-    if (!this.specs.has(path)) return;
+    if (!this.specs.has(path) && !this.followed.has(path)) return;
     const v = plain(raw);
     this.update(path, typeof v === 'number' || typeof v === 'string' ? v : undefined);
   }
@@ -269,7 +283,7 @@ export class SettingsClient {
   private update(path: string, value: SettingValue | undefined): void {
     const before = this.values.get(path);
     this.values.set(path, value);
-    if (before === value || !this.specs.has(path)) return;
+    if (before === value || (!this.specs.has(path) && !this.followed.has(path))) return;
     for (const listener of this.listeners) listener(path, value);
   }
 }

@@ -1,9 +1,12 @@
 // Render harness for the plugin pages (test only).
 //
 //   QT_QPA_PLATFORM=offscreen QML_XHR_ALLOW_FILE_READ=1 qml -I test/gui/stubs test/gui/harness/Harness.qml -- \
-//       <page.qml> <scenario> <out.png> [action]
+//       <page.qml> <scenario> <out.png> [action|-] [service-values.json]
 //
-// Feeds the stand-in VeQuickItems with the scenario's values (scenarios.json), creates the page the way gui-v2
+// Feeds the stand-in VeQuickItems with the scenario's values: the values the service itself
+// publishes at start (service-values.json, made by test/gui/qt.ts from the service's own path
+// table, so the page is tried with what the service really sets, e.g. the relay-test paths
+// valid at 0), then scenarios.json's battery defaults and the scenario's overrides. Creates the page the way gui-v2
 // does (Device.qml gets `device`), grows the window to the page's full list height, then
 // prints what a person would read (every visible text, one "TEXT\t..." line each), samples the
 // state LED for 1.2 s ("LED\t<color>\t<opacity>"), saves a PNG and quits.
@@ -26,7 +29,8 @@ Window {
 	readonly property string pageFile: args[0] || ""
 	readonly property string scenario: args[1] || "normal"
 	readonly property string outFile: args[2] || "/tmp/smallbms-page.png"
-	readonly property string action: args[3] || ""
+	readonly property string action: args[3] && args[3] !== "-" ? args[3] : ""
+	readonly property string serviceValuesFile: args[4] || ""
 	property Page page
 	property int ledSamples: 0
 	property int layoutRounds: 0
@@ -58,7 +62,14 @@ Window {
 			values[data.settingsUid + key] = data.settings[key]
 		}
 		if (scenario.battery !== null) {
-			const battery = Object.assign({}, data.battery, scenario.battery)
+			let service = {}
+			if (win.serviceValuesFile !== "") {
+				const own = new XMLHttpRequest() // qmllint disable unqualified
+				own.open("GET", "file://" + win.serviceValuesFile, false)
+				own.send()
+				service = JSON.parse(own.responseText)
+			}
+			const battery = Object.assign({}, service, data.battery, scenario.battery)
 			for (const key in battery) {
 				if (battery[key] !== null) {
 					values[data.batteryUid + key] = battery[key]
@@ -170,7 +181,7 @@ Window {
 				}
 			}
 			if (win.action === "relay-test") {
-				const button = win.findItem(win.page, (i) => i.outputLabel === "Load output" && i.click !== undefined)
+				const button = win.findItem(win.page, (i) => i.outputLabel === "Load output" && i.level === 1 && i.click !== undefined)
 				if (!button) {
 					win.fail("no relay test button")
 					return

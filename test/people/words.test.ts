@@ -1,0 +1,115 @@
+/**
+ * The one vocabulary (words.ts): states, alarms, outputs, commissioning and the engine's
+ * reasons in plain words, as the CLI, /Bms/LastEvent and MQTT `text` show them; the machine
+ * fields are not touched.
+ */
+import { formatEvent, type HistoryEvent } from '../../service/src/status';
+import { resolveZone } from '../../service/src/local-time';
+import { eventSentence, outputDifference, plainReason, stateWords } from '../../service/src/words';
+
+const ev = (e: Partial<HistoryEvent>): HistoryEvent =>
+  ({
+    seq: 1,
+    t: 0,
+    wallTime: '2026-12-05T00:36:23.895Z',
+    lines: {},
+    reason: '',
+    ...e,
+  }) as HistoryEvent;
+
+test('an event as owners read it: local time, states and reasons in words', () => {
+  const e = ev({
+    kind: 'state',
+    name: 'state',
+    from: 'NORMAL',
+    to: 'PRE_ALARM',
+    reason: 'pre-alarm line asserted',
+  });
+  expect(formatEvent(e, resolveZone('America/St_Johns'))).toBe(
+    '2026-12-04 21:06:23 -03:30 Normal → Pre-alarm: the BMS raised its pre-alarm',
+  );
+  // The record keeps its machine fields.
+  expect([e.kind, e.from, e.to, e.reason]).toEqual([
+    'state',
+    'NORMAL',
+    'PRE_ALARM',
+    'pre-alarm line asserted',
+  ]);
+});
+
+test.each([
+  [
+    { kind: 'alarm', name: 'lowCellVoltage', from: 0, to: 1, reason: 'pre-alarm line asserted' },
+    'Low cell voltage: warning (the BMS raised its pre-alarm)',
+  ],
+  [
+    {
+      kind: 'state',
+      name: 'state',
+      from: 'PRE_ALARM',
+      to: 'LOADS_OFF_UV',
+      reason: 'allowed-to-discharge released (cell under-voltage): pre-alarm lead of 30 s elapsed',
+    },
+    'Pre-alarm → Loads off (cell under-voltage): the BMS withdrew allowed-to-discharge (cell under-voltage): the 30 s pre-alarm warning time is over',
+  ],
+  [
+    {
+      kind: 'output',
+      name: 'load',
+      from: true,
+      to: false,
+      reason: 'state LOADS_OFF_UV: allowed-to-discharge released (cell under-voltage)',
+    },
+    'Load output OFF: Loads off (cell under-voltage): the BMS withdrew allowed-to-discharge (cell under-voltage)',
+  ],
+  [
+    { kind: 'alarm', name: 'lowSoc', from: 1, to: 0, reason: 'SoC 40 % recovered' },
+    'Low SoC: cleared (SoC 40 % recovered)',
+  ],
+  [
+    { kind: 'control', name: 'dryRun', from: false, to: true, reason: 'set by D-Bus' },
+    'Dry run on: set by D-Bus',
+  ],
+  [
+    {
+      kind: 'control',
+      name: 'test-output load',
+      from: null,
+      to: true,
+      reason: "D-Bus /Bms/TestOutput: test ended, back to the engine's level: driven (relay 1: ok)",
+    },
+    "Relay test ended: load output back ON (D-Bus /Bms/TestOutput: test ended, back to the engine's level: driven (relay 1: ok))",
+  ],
+  [
+    {
+      kind: 'state',
+      name: 'state',
+      from: 'NORMAL',
+      to: 'REMOTE_OFF',
+      reason: 'remote off (software /Mode standby)',
+    },
+    'Normal → Remote off: remote off (standby set in the console, VRM or MQTT)',
+  ],
+])('sentence %#', (fields, sentence) => {
+  expect(eventSentence(ev(fields as Partial<HistoryEvent>))).toBe(sentence);
+});
+
+test('unknown states and phrases pass unchanged', () => {
+  expect(stateWords('SOMETHING')).toBe('SOMETHING');
+  expect(plainReason('a reason nobody wrote a rule for')).toBe('a reason nobody wrote a rule for');
+  expect(plainReason('line highTemperature asserted')).toBe('high temperature line asserted');
+});
+
+test('actual beside the wish: one sentence per output, "" when they agree', () => {
+  expect(outputDifference('load', true, [])).toBe('');
+  expect(
+    outputDifference('load', true, [
+      { target: 'relay 1 (com.victronenergy.system /Relay/0/State)', actual: false, why: 'test' },
+    ]),
+  ).toBe('load: engine wants ON, relay 1 is OFF (relay test)');
+  expect(
+    outputDifference('charge', false, [
+      { target: 'gpio relay_2/value', actual: true, why: 'dryRun' },
+    ]),
+  ).toBe('charge: engine wants OFF, gpio relay_2/value is ON (dry run: not driven)');
+});

@@ -1,14 +1,18 @@
 /**
  * Renders the plugin pages offscreen with the stand-in Victron types fed with fake values,
- * saves the screenshots to docs/screenshots/<scenario>.png and checks what a person would read
+ * saves the screenshots to $SMALLBMS_RENDER_DIR (default: this test's private $TMPDIR; the shots
+ * in docs/screenshots/ come from Victron's real gui-v2, see gui-qml/README.md) as
+ * <scenario>.png and checks what a person would read
  * there (every visible text, printed by the harness), the state LED's colour and blinking,
  * and the writes that the controls make.
  */
 import fs from 'fs';
+import os from 'os';
 import path from 'path';
-import { QML, ROOT, describeWithQt, renderPage, type RenderResult } from './qt';
+import { QML, describeWithQt, renderPage, type RenderResult } from './qt';
 
-const SHOTS = path.join(ROOT, 'docs', 'screenshots');
+const SHOTS =
+  process.env.SMALLBMS_RENDER_DIR ?? path.join(process.env.TMPDIR ?? os.tmpdir(), 'renders');
 const RED = '#f35c58';
 const GREEN = '#72b84c';
 

@@ -48,6 +48,9 @@ export const TUNABLE_RANGES: Readonly<Record<NumericTunable, Range>> = {
 /** behaviour.md section 4: the longest STARTING waits for a first reading of every line. */
 export const STARTUP_HOLD_S = 3;
 
+/** behaviour.md section 4: how long a new state must hold before the outputs follow it. */
+export const SETTLE_S = 1;
+
 /** The engine's parameters for a system voltage (the charge-detect voltage scales with it). */
 export function paramsFromTunables(t: TunablesConfig, systemVoltage: 12 | 24 | 48): EngineParams {
   return {
@@ -63,6 +66,7 @@ export function paramsFromTunables(t: TunablesConfig, systemVoltage: 12 | 24 | 4
     minOffTimeS: t.minOffTimeS,
     preAlarmAfterDisconnect: t.preAlarmAfterDisconnect,
     startupHoldS: STARTUP_HOLD_S,
+    settleS: SETTLE_S,
   };
 }
 

@@ -101,9 +101,13 @@ function isRunning(state: BmsState): boolean {
 export function step(
   memory: EngineMemory,
   input: EngineInput,
-  now: number,
+  at: number,
   p: EngineParams,
 ): StepResult {
+  // Whole milliseconds: every deadline and countdown is then exact integer arithmetic (with a
+  // fractional now, since + 30000 - now is not always 30000). Rounding down never ends a
+  // countdown early: a deadline is reached when the whole millisecond it names has begun.
+  const now = Math.floor(at);
   const { soc } = input;
   // The start-up hold (section 4): once it has run, a line still without a first reading
   // is unhealthy, so the rules apply (FAULT for a required line) instead of waiting on.

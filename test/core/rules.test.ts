@@ -67,6 +67,9 @@ describe('behaviour.md section 4 rules', () => {
     h.advanceS(1);
     expect(h.outputs).toEqual({ load: false, charge: true, preAlarm: false });
     expect(h.whenOutput('preAlarm', false)).toBe(drop + 31_000);
+    expect(h.eventsOf('output', 'preAlarm').pop()?.reason).toBe(
+      'state LOADS_OFF_UV: allowed-to-discharge released (cell under-voltage): pre-alarm lead of 30 s elapsed',
+    );
     expect(h.alarms.lowCellVoltage).toBe(2);
     const ev = h.eventsOf('output', 'load').pop();
     expect(ev?.t).toBe(drop + 30_000);

@@ -89,7 +89,8 @@ function outputReason(
 ): string {
   const stateChanged = from.state !== state;
   // An output that waited for the state to settle changes for the state's reason.
-  if (w.settled.includes(name) && to !== false) return `state ${state}: ${stateWhy}`;
+  if (w.settled.includes(name) && (name === 'preAlarm' || to === true))
+    return `state ${state}: ${stateWhy}`;
   if (name === 'charge') {
     if (!to) return `charging blocked: ${w.chargeBlock ?? stateWhy}`;
     return stateChanged && w.gateReason === null && isGate(from.state)

@@ -314,7 +314,11 @@ export function step(
     outputs,
     startedAt,
     everyLineRead,
-    preAlarmOnSince: outputs.preAlarm ? (was.preAlarm ? preAlarmSince : now) : null,
+    preAlarmOnSince: outputs.preAlarm
+      ? was.preAlarm
+        ? (memory.preAlarmOnSince ?? now)
+        : now
+      : null,
     uvPending,
     uvLatched,
     socLatched,

@@ -181,18 +181,28 @@ test.each(['SIGTERM', 'SIGHUP'] as const)(
     const root = /simulated GX in (\S+),/.exec(out)![1];
     expect(out).toContain(`files: ${root}`);
     expect(fs.existsSync(path.join(root, 'service.log'))).toBe(true);
-    // The story is over: what the user does now is printed, not judged.
-    replaceFile(path.join(root, 'gpio', 'digital_input_4', 'value'), '1\n');
-    // (the story's own remote-off was step 13; this is the second)
-    await demo.waitFor(/state NORMAL → REMOTE_OFF[\s\S]*state NORMAL → REMOTE_OFF/, 30000);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(demo.out()).not.toContain('✗');
     demo.child.kill(signal);
     await demo.done;
     expect(demo.out()).toContain(`demo stopped (${signal})`);
     expectAllGone(demo.out());
   },
 );
+
+test('--keep: once the story has ended, what the user does is printed, not judged', async () => {
+  const demo = start(['--speed', '100', '--keep']);
+  await demo.waitFor(/stop: Ctrl-C here, or kill (\d+)/, 60000);
+  expect(demo.out()).toContain('demo passed');
+  const root = /simulated GX in (\S+),/.exec(demo.out())![1];
+  replaceFile(path.join(root, 'gpio', 'digital_input_4', 'value'), '1\n');
+  // The story's own remote-off was step 13; this is the second.
+  await demo.waitFor(/state NORMAL → REMOTE_OFF[\s\S]*state NORMAL → REMOTE_OFF/, 30000);
+  await new Promise((r) => setTimeout(r, 300));
+  expect(demo.out()).not.toContain('✗');
+  expect(demo.out()).not.toContain('unexpected event');
+  demo.child.kill('SIGTERM');
+  await demo.done;
+  expectAllGone(demo.out());
+});
 
 test('the demo stops everything when its parent process dies (npx killed)', async () => {
   const demo = start(['--speed', '500', '--keep'], true);

@@ -12,7 +12,7 @@ export interface TimerHandle {
 }
 
 export interface Clock {
-  /** Monotonic milliseconds (simulation milliseconds when scaled). */
+  /** Monotonic whole milliseconds (simulation milliseconds when scaled). */
   now(): number;
   /** Run `fn` once after `ms` clock milliseconds. */
   setTimeout(fn: () => void, ms: number): TimerHandle;
@@ -30,8 +30,11 @@ export interface RealClockOptions {
 
 /**
  * The production clock (scale 1) and the accelerated simulation clock (scale > 1):
- * now = start + realElapsed × scale; a timer of `ms` fires after ms / scale real ms.
- * Based on performance.now(), which is monotonic and unaffected by wall-clock changes.
+ * now = start + realElapsed × scale, in whole milliseconds (rounded down); a timer of `ms`
+ * fires after ms / scale real ms. Based on performance.now(), which is monotonic and
+ * unaffected by wall-clock changes. Whole milliseconds keep every difference of two
+ * readings exact: with fractions, (t + 30000) - t may read 30000.0000000002, and a debounce
+ * or a stale timeout compared with it may fall on the wrong side.
  */
 export function createClock(options: RealClockOptions = {}): Clock {
   const scale = options.scale ?? 1;
@@ -44,7 +47,7 @@ export function createClock(options: RealClockOptions = {}): Clock {
   let nextId = 1;
   return {
     scale,
-    now: () => start + (performance.now() - realStart) * scale,
+    now: () => Math.floor(start + (performance.now() - realStart) * scale),
     setTimeout(fn, ms) {
       const id = nextId++;
       const t = setTimeout(

@@ -28,6 +28,13 @@ export interface HistoryStep {
   softwareRemoteOn?: boolean;
   /** Extra step times for the dense replay, as fractions of dt. */
   extra: number[];
+  /**
+   * For the split replay: the step's lines reach the engine one at a time (the way a shell
+   * that steps on each line sees one poll's lines, and the way two contacts switched together
+   * are seen one poll apart), in reverse order or not, `spread` (a fraction of the settle
+   * time) apart.
+   */
+  split: { reverse: boolean; spread: number };
 }
 
 export interface History {
@@ -97,6 +104,7 @@ export const paramsArb: fc.Arbitrary<EngineParams> = fc.record({
   minOffTimeS: fc.integer({ min: 0, max: 120 }),
   preAlarmAfterDisconnect: fc.boolean(),
   startupHoldS: fc.constantFrom(0, 3),
+  settleS: fc.constantFrom(0.5, 1),
 });
 
 function linesRecord(roles: LineRole[], calm: boolean): Record<string, fc.Arbitrary<LineStatus>> {
@@ -115,8 +123,12 @@ function stepArb(wired: LineRole[], calm: boolean): fc.Arbitrary<HistoryStep> {
       current: currentArb,
       softwareRemoteOn: remoteOnArb(calm),
       extra: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 3 }),
+      split: fc.record({
+        reverse: fc.boolean(),
+        spread: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 0.99, noNaN: true })),
+      }),
     },
-    { requiredKeys: ['dt', 'lines', 'extra'] },
+    { requiredKeys: ['dt', 'lines', 'extra', 'split'] },
   );
 }
 
@@ -201,5 +213,71 @@ export function replay(h: History, opts: ReplayOptions = {}): TraceEntry[] {
     input = transform(raw);
     doStep(true);
   }
+  return trace;
+}
+
+export interface SplitTraceEntry extends TraceEntry {
+  /** The history step this arrival belongs to (-1: the start), and its place in it. */
+  change: number;
+  first: boolean;
+  /** The lines that arrived at this step. */
+  arrived: LineRole[];
+}
+
+/**
+ * Replay a history with each step's line changes arriving one at a time (see
+ * HistoryStep.split), all less than the settle time apart; SoC, voltage, current and the
+ * software remote arrive with the first. A step at every arrival and every nextDeadline.
+ */
+export function replaySplit(h: History): SplitTraceEntry[] {
+  const settleMs = Math.round(h.params.settleS * 1000);
+  const trace: SplitTraceEntry[] = [];
+  let memory = initialMemory();
+  let now = T0;
+  let input = h.initial;
+  let deadline: number | null = null;
+  const doStep = (change: number, first: boolean, arrived: LineRole[]): void => {
+    const result = step(memory, input, now, h.params);
+    if (result.nextDeadline !== null && result.nextDeadline <= now) {
+      throw new Error(`deadline ${result.nextDeadline} not after now ${now}`);
+    }
+    trace.push({
+      now,
+      prev: memory,
+      input,
+      result,
+      atInput: arrived.length > 0 || first,
+      change,
+      first,
+      arrived,
+    });
+    memory = result.memory;
+    deadline = result.nextDeadline;
+  };
+  const runTo = (target: number, change: number): void => {
+    while (deadline !== null && deadline <= target) {
+      now = Math.max(now, deadline);
+      doStep(change, false, []);
+    }
+    now = target;
+  };
+  doStep(-1, true, []);
+  h.steps.forEach((s, k) => {
+    runTo(now + s.dt, k - 1);
+    const roles = Object.keys(s.lines) as LineRole[];
+    if (s.split.reverse) roles.reverse();
+    const gap =
+      roles.length > 1 ? Math.floor((s.split.spread * (settleMs - 1)) / (roles.length - 1)) : 0;
+    roles.forEach((role, j) => {
+      if (j > 0) runTo(now + gap, k);
+      const lines = { ...input.lines, [role]: s.lines[role] };
+      input = j === 0 ? { ...applyStep(input, { ...s, lines: {} }), lines } : { ...input, lines };
+      doStep(k, j === 0, [role]);
+    });
+    if (roles.length === 0) {
+      input = applyStep(input, s);
+      doStep(k, true, []);
+    }
+  });
   return trace;
 }

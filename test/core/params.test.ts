@@ -31,6 +31,12 @@ describe('tunables', () => {
     });
   });
 
+  test('the settle time: 1 s, or two poll periods of the slowest polled line', () => {
+    expect(DEFAULT_PARAMS.settleS).toBe(1);
+    expect(paramsFromTunables(DEFAULT_TUNABLES, 12, 100).settleS).toBe(1);
+    expect(paramsFromTunables(DEFAULT_TUNABLES, 12, 2000).settleS).toBe(4);
+  });
+
   test('/Bms/State codes follow contract.md', () => {
     expect(BMS_STATES.map(stateCode)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(stateCode('FAULT')).toBe(6);

@@ -1,7 +1,15 @@
 /** Invariants of the engine over thousands of random input histories (fast-check). */
 import fc from 'fast-check';
-import { REQUIRED_ROLES, type EngineInput } from '../../service/src/core/types';
-import { historyArb, replay, type TraceEntry } from './history';
+import { secondsLeft } from '../../service/src/core/engine';
+import {
+  CHARGE_BLOCKING_ROLES,
+  OUTPUT_NAMES,
+  REQUIRED_ROLES,
+  type EngineInput,
+  type LineRole,
+} from '../../service/src/core/types';
+import { Harness, T0 } from './harness';
+import { historyArb, replay, replaySplit, type TraceEntry } from './history';
 
 const RUNS = 1500;
 
@@ -153,11 +161,19 @@ describe('engine properties (random histories)', () => {
   test('the pre-alarm output follows the outputs table in every state', () => {
     fc.assert(
       fc.property(historyArb, (h) => {
-        for (const { prev, result } of replay(h)) {
+        for (const { now, prev, result } of replay(h)) {
           const { state, outputs } = result;
           // STARTING: held, the outputs stay as they were (checked in "(start)").
           if (state === 'STARTING') {
             expect(outputs).toEqual(prev.outputs);
+            continue;
+          }
+          // Until the state has held the settle time, the outputs that wait for it keep
+          // their level; load and charge off never wait.
+          const { settleAt } = result.memory;
+          if (settleAt !== null) {
+            expect(settleAt).toBeGreaterThan(now);
+            expect(result.nextDeadline).not.toBeNull();
             continue;
           }
           if (state === 'PRE_ALARM' || state === 'FAULT') expect(outputs.preAlarm).toBe(true);
@@ -170,6 +186,102 @@ describe('engine properties (random histories)', () => {
         }
       }),
       { numRuns: RUNS },
+    );
+  });
+
+  test('(h) no output changes twice within the settle time for one input change, even when its lines arrive one at a time', () => {
+    // The charge rule follows its own lines (ATC, the blocking lines) at once: a change that
+    // one of them made is the line's, not a transient state's.
+    const chargeLines: readonly LineRole[] = ['chargeAllowed', ...CHARGE_BLOCKING_ROLES];
+    fc.assert(
+      fc.property(historyArb, (h) => {
+        const trace = replaySplit(h);
+        const settleMs = Math.round(h.params.settleS * 1000);
+        for (const name of OUTPUT_NAMES) {
+          let last: number | null = null;
+          trace.forEach((e, i) => {
+            // Leaving STARTING is the first decision (the targets were held), not a change.
+            if (e.prev.state === 'STARTING') return;
+            if (e.prev.outputs[name] === e.result.outputs[name]) return;
+            if (last !== null && e.now - trace[last].now < settleMs) {
+              const span = trace.slice(last, i + 1);
+              // Another input change came in between: an arrival after a change made at a
+              // deadline, or one of another history step than the arrival that made it.
+              const from = trace[last];
+              const newChange = span
+                .slice(1)
+                .some((b) => b.atInput && (!from.atInput || b.change !== from.change));
+              const ownLine =
+                name === 'charge' &&
+                span.some((b) => b.arrived.some((r) => chargeLines.includes(r)));
+              if (!newChange && !ownLine) {
+                const at = (j: number): string =>
+                  `${trace[j].now - T0} ms (${trace[j].prev.state} → ${trace[j].result.state})`;
+                throw new Error(`${name} changed at ${at(last)} and again at ${at(i)}`);
+              }
+            }
+            last = i;
+          });
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('countdowns with a fractional monotonic now', () => {
+  // The shell's clock is performance.now(): fractional milliseconds. (now + 30000) - now may
+  // be 30000.0000000002, which once read as 30.1 s.
+  const fraction = fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true });
+  const nowArb = fc.oneof(
+    fc.tuple(fc.integer({ min: 0, max: 100_000_000 }), fraction).map(([ms, f]) => ms + f),
+    fc.tuple(fc.integer({ min: 0, max: 2 ** 40 }), fraction).map(([ms, f]) => ms + f),
+  );
+
+  test('a countdown never exceeds the configured time and never shows 0 before it expires', () => {
+    fc.assert(
+      fc.property(
+        nowArb,
+        fc.integer({ min: 30, max: 600 }),
+        fc.integer({ min: 30, max: 900 }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 5 }),
+        (start, leadS, delayS, fractions) => {
+          const h = new Harness({
+            start,
+            params: { preAlarmLeadS: leadS, lowSocShutdownDelayS: delayS },
+          });
+          h.set({ lines: { dischargeAllowed: 'released' }, soc: 5 });
+          const uv = h.last.countdowns.loadDisconnectS;
+          const soc = h.last.countdowns.lowSocShutdownS;
+          expect(uv).toBe(leadS);
+          expect(soc).toBe(Math.max(leadS, delayS));
+          const uvEnd = h.now + leadS * 1000;
+          for (const f of [...fractions].sort()) {
+            const t = h.now + f * (uvEnd - h.now);
+            if (!(t > h.now)) continue;
+            h.advance(t - h.now);
+            const left = h.last.countdowns.loadDisconnectS;
+            if (h.state !== 'PRE_ALARM') continue;
+            expect(left).not.toBeNull();
+            expect(left!).toBeGreaterThan(0);
+            expect(left!).toBeLessThanOrEqual(leadS);
+          }
+        },
+      ),
+      { numRuns: 5000 },
+    );
+  });
+
+  test('secondsLeft: 0.1 s steps rounded up, exact for whole milliseconds at any now', () => {
+    fc.assert(
+      fc.property(nowArb, fc.integer({ min: 0, max: 3_600_000 }), (now, ms) => {
+        const left = secondsLeft(now + ms, now);
+        expect(left).toBe(Math.ceil(ms / 100) / 10);
+        if (ms > 0) expect(left).toBeGreaterThan(0);
+        const tiny = secondsLeft(now + 1e-3, now);
+        expect(tiny).toBe(now + 1e-3 > now ? 0.1 : 0);
+      }),
+      { numRuns: 5000 },
     );
   });
 });

@@ -62,7 +62,14 @@ describe('behaviour.md section 4 rules', () => {
     expect(h.last.countdowns.loadDisconnectS).toBe(0.1);
     h.advance(1);
     expect(h.state).toBe('LOADS_OFF_UV');
+    // Loads go off at once; the pre-alarm output follows the new state once it has settled.
+    expect(h.outputs).toEqual({ load: false, charge: true, preAlarm: true });
+    h.advanceS(1);
     expect(h.outputs).toEqual({ load: false, charge: true, preAlarm: false });
+    expect(h.whenOutput('preAlarm', false)).toBe(drop + 31_000);
+    expect(h.eventsOf('output', 'preAlarm').pop()?.reason).toBe(
+      'state LOADS_OFF_UV: allowed-to-discharge released (cell under-voltage): pre-alarm lead of 30 s elapsed',
+    );
     expect(h.alarms.lowCellVoltage).toBe(2);
     const ev = h.eventsOf('output', 'load').pop();
     expect(ev?.t).toBe(drop + 30_000);
@@ -77,8 +84,9 @@ describe('behaviour.md section 4 rules', () => {
     h.advanceS(29);
     h.set({ lines: { dischargeAllowed: 'asserted' } });
     expect(h.state).toBe('NORMAL');
-    expect(h.outputs).toEqual({ load: true, charge: true, preAlarm: false });
     expect(h.alarms.lowCellVoltage).toBe(0);
+    h.advanceS(1);
+    expect(h.outputs).toEqual({ load: true, charge: true, preAlarm: false });
     expect(h.last.countdowns.loadDisconnectS).toBeNull();
     h.advanceS(600);
     expect(h.whenOutput('load', false)).toBeNull();
@@ -118,6 +126,41 @@ describe('behaviour.md section 4 rules', () => {
     }
   });
 
+  test('rule 4 (the demo, step 5): ATD asserted again and the pre-alarm line cleared together, seen one after the other: no pre-alarm pulse', () => {
+    // The BMS raises its pre-alarm, drops ATD 5 s later, loads go off; much later it allows
+    // discharge again and clears its pre-alarm at the same moment. The service may see the
+    // two contacts in one step, one after the other at the same time, or one poll apart.
+    for (const gapMs of [null, 0, 20, 400, 999]) {
+      const h = new Harness();
+      h.set({ lines: { preAlarm: 'asserted' } });
+      h.advanceS(5);
+      h.set({ lines: { dischargeAllowed: 'released' } });
+      h.advanceS(30);
+      expect(h.state).toBe('LOADS_OFF_UV');
+      h.advanceS(30);
+      const back = h.now;
+      if (gapMs === null) {
+        h.set({ lines: { dischargeAllowed: 'asserted', preAlarm: 'released' } });
+      } else {
+        h.set({ lines: { dischargeAllowed: 'asserted' } });
+        expect(h.state).toBe('PRE_ALARM'); // for a moment: the pre-alarm line still says so
+        h.advance(gapMs);
+        h.set({ lines: { preAlarm: 'released' } });
+      }
+      expect(h.state).toBe('NORMAL');
+      h.advanceS(60);
+      const outputs = h.events.filter((e) => e.kind === 'output' && e.t >= back);
+      expect(outputs.map((e) => [e.name, e.to])).toEqual([['load', true]]);
+      expect(outputs[0].t).toBe(back + (gapMs ?? 0) + 1000);
+      expect(outputs[0].reason).toBe(
+        gapMs === null
+          ? 'state NORMAL: allowed-to-discharge asserted again and minimum off time passed'
+          : 'state NORMAL: pre-alarm causes cleared',
+      );
+      expect(h.eventsOf('output', 'preAlarm').map((e) => e.to)).toEqual([true, false]);
+    }
+  });
+
   test('rule 4: leaving LOADS_OFF_UV needs ATD asserted and the minimum off time passed', () => {
     const h = new Harness();
     h.set({ lines: { dischargeAllowed: 'released' } });
@@ -129,7 +172,8 @@ describe('behaviour.md section 4 rules', () => {
     expect(h.state).toBe('LOADS_OFF_UV');
     expect(h.last.nextDeadline).toBe(off + 10_000);
     h.advanceS(60);
-    expect(h.whenOutput('load', true, off)).toBe(off + 10_000);
+    // NORMAL from off + 10 s; the load follows once the state has held the settle time.
+    expect(h.whenOutput('load', true, off)).toBe(off + 11_000);
     expect(h.eventsOf('state', 'state').pop()?.reason).toContain('asserted again');
     expect(h.state).toBe('NORMAL');
     expect(h.alarms.lowCellVoltage).toBe(0);
@@ -146,6 +190,7 @@ describe('behaviour.md section 4 rules', () => {
     h.set({ soc: 18 });
     expect(h.state).toBe('NORMAL');
     expect(h.alarms.lowSoc).toBe(0);
+    h.advanceS(1);
     expect(h.outputs.preAlarm).toBe(false);
   });
 
@@ -160,6 +205,8 @@ describe('behaviour.md section 4 rules', () => {
     expect(h.outputs.load).toBe(true);
     h.advanceS(0.1);
     expect(h.state).toBe('LOADS_OFF_SOC');
+    expect(h.outputs.load).toBe(false);
+    h.advanceS(1);
     expect(h.outputs).toEqual({ load: false, charge: true, preAlarm: false });
     expect(h.whenOutput('load', false)).toBe(at + 300_000);
     expect(h.eventsOf('state', 'state').pop()?.reason).toContain('shutdown delay of 300 s elapsed');
@@ -200,8 +247,12 @@ describe('behaviour.md section 4 rules', () => {
     h.advanceS(1);
     h.set({ softwareRemoteOn: true });
     const back = h.now + 9_000;
+    // The pre-alarm output comes on once PRE_ALARM has settled, the load after its off time.
+    expect(h.last.nextDeadline).toBe(h.now + 1_000);
+    h.advanceS(1);
+    expect(h.outputs.preAlarm).toBe(true);
     expect(h.last.nextDeadline).toBe(back);
-    h.advanceS(100);
+    h.advanceS(99);
     expect(h.whenOutput('load', true, T0 + 1)).toBe(back);
     expect(h.last.countdowns.lowSocShutdownS).toBe(209);
     expect(h.memory.lowSocCountdownStart).toBe(back);
@@ -220,8 +271,9 @@ describe('behaviour.md section 4 rules', () => {
     expect(h.state).toBe('LOADS_OFF_SOC');
     h.set({ soc: 13 });
     expect(h.state).toBe('PRE_ALARM');
-    expect(h.outputs.load).toBe(true);
     expect(h.alarms.lowSoc).toBe(1);
+    h.advanceS(1);
+    expect(h.outputs.load).toBe(true);
   });
 
   test('rule 8: charge detected when voltage or current holds for the hold time', () => {
@@ -274,6 +326,7 @@ describe('behaviour.md section 4 rules', () => {
     expect(r.last.nextDeadline).toBe(h.now + 10_000);
     r.advanceS(5);
     expect(r.state).toBe('PRE_ALARM');
+    r.advanceS(1);
     expect(r.outputs.load).toBe(true);
   });
 
@@ -293,6 +346,7 @@ describe('behaviour.md section 4 rules', () => {
     expect(h.state).toBe('LOADS_OFF_SOC');
     h.set({ soc: 13 });
     expect(h.state).toBe('PRE_ALARM');
+    h.advanceS(1);
     h.set({ soc: 9 });
     h.advanceS(100);
     h.set({ soc: null });

@@ -233,6 +233,12 @@ describe('restarts with healthy lines', () => {
     expect(await run.value('/Alarms/BmsCable')).toBe(2);
     fs.writeFileSync(input, '0\n');
     await waitValue(run, '/Bms/State', (v) => v === 1, 'NORMAL once readable');
+    // The outputs follow NORMAL once it has held the settle time (behaviour.md rule 13).
+    await waitFor(
+      () => [run.gx.board.readRelay(1), run.gx.board.readRelay(2)],
+      (v) => v[0] === 1 && v[1] === 1,
+      'both relays back on',
+    );
   });
 
   test('a line source that hangs: outputs held for the 3 s start-up hold, then safe (FAULT)', async () => {

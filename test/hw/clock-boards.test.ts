@@ -34,6 +34,16 @@ describe('clock', () => {
     expect(clock.now() - a).toBeGreaterThanOrEqual(15);
   });
 
+  it('reads whole milliseconds, so that differences of two readings are exact', async () => {
+    for (const scale of [1, 3, 50]) {
+      const clock = createClock({ scale, start: 1234.5678 });
+      for (let i = 0; i < 20; i++) {
+        expect(Number.isInteger(clock.now())).toBe(true);
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+  });
+
   it('refuses a non-positive scale', () => {
     expect(() => createClock({ scale: 0 })).toThrow(/positive/);
   });

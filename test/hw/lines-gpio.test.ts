@@ -59,6 +59,32 @@ describe('gpio lines on a simulated board', () => {
     set.stop();
   });
 
+  it('two contacts that change together are told after both are read (one snapshot per poll)', () => {
+    for (const debounceMs of [0, 200]) {
+      board.setInput(1, 1);
+      board.setInput(3, 0);
+      const set = makeSet({
+        dischargeAllowed: gpioLine(1, debounceMs),
+        preAlarm: gpioLine(3, debounceMs),
+      });
+      const seen: unknown[] = [];
+      set.onChange(() => seen.push(set.snapshot()));
+      set.start();
+      seen.length = 0;
+      // The battery clears UV and its pre-alarm at once (the demo's step 5).
+      board.setInput(1, 0);
+      board.setInput(3, 1);
+      clock.advance(debounceMs + 100);
+      // The first change is told with the second already in the snapshot: the engine never
+      // sees "discharge allowed, pre-alarm still on", a state that was never there.
+      expect(seen).toEqual([
+        { dischargeAllowed: 'asserted', preAlarm: 'released' },
+        { dischargeAllowed: 'asserted', preAlarm: 'released' },
+      ]);
+      set.stop();
+    }
+  });
+
   it('debounce 0 accepts a change at the next poll', () => {
     board.setInput(2, 1);
     const set = makeSet({ chargeAllowed: gpioLine(2, 0, 100) });

@@ -66,7 +66,7 @@ export class GpioLine implements LineSource {
     this.debouncer = new Debouncer(
       clock,
       debounceMs,
-      (s) => onChange(role, s),
+      (s) => poller.deliver(() => onChange(role, s)),
       false,
       Math.min(source.pollMs / 2, debounceMs / 2),
     );
@@ -123,8 +123,20 @@ export class GpioPoller {
   private timer: TimerHandle | null = null;
   private tickMs = 0;
   private nextAt = 0;
+  /** Changes accepted during a tick, told once every line has been read. */
+  private pending: (() => void)[] | null = null;
 
   constructor(private readonly clock: Clock) {}
+
+  /**
+   * A line's accepted change. During a tick it is told after every line has been read: the
+   * engine then sees the tick's lines together (two contacts that changed together are not
+   * one changed and one not yet read, a state that never existed).
+   */
+  deliver(tell: () => void): void {
+    if (this.pending === null) tell();
+    else this.pending.push(tell);
+  }
 
   add(line: GpioLine): void {
     this.lines.add(line);
@@ -157,7 +169,14 @@ export class GpioPoller {
   private tick(): void {
     this.timer = null;
     const now = this.clock.now();
-    for (const line of this.lines) line.poll(now, this.tickMs);
+    const told: (() => void)[] = [];
+    this.pending = told;
+    try {
+      for (const line of this.lines) line.poll(now, this.tickMs);
+    } finally {
+      this.pending = null;
+    }
+    for (const tell of told) tell();
     if (this.lines.size === 0) return;
     this.nextAt += this.tickMs;
     if (this.nextAt <= now) this.nextAt = now + this.tickMs; // overslept: do not fire a burst

@@ -8,6 +8,8 @@ import type { Clock, TimerHandle } from '../clock';
 export class Blinker {
   private timer: TimerHandle | null = null;
   private on = true;
+  /** When the next toggle is due: from the start, so that late timers do not add up. */
+  private nextAt = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -30,6 +32,7 @@ export class Blinker {
   update(blink: boolean): void {
     if (blink && this.timer === null) {
       this.on = true;
+      this.nextAt = this.clock.now() + this.periodMs;
       this.arm();
     } else if (!blink) {
       this.stop();
@@ -44,8 +47,12 @@ export class Blinker {
   private arm(): void {
     this.timer = this.clock.setTimeout(() => {
       this.on = !this.on;
+      const now = this.clock.now();
+      this.nextAt += this.periodMs;
+      // Overslept by more than a phase (a stalled process): start again from now.
+      if (this.nextAt <= now) this.nextAt = now + this.periodMs;
       this.arm();
       this.onToggle();
-    }, this.periodMs);
+    }, this.nextAt - this.clock.now());
   }
 }

@@ -150,6 +150,11 @@ export class App {
           onChange: () => this.publish(),
         })
       : null;
+    // The settle time covers two contacts read a poll apart (behaviour.md rule 13).
+    const slowestPoll = Math.max(
+      0,
+      ...Object.values(config.lines).map((l) => (l.source.type === 'gpio' ? l.source.pollMs : 0)),
+    );
     this.controller = new Controller({
       clock,
       restored: restored.memory,
@@ -158,7 +163,7 @@ export class App {
         ...this.measurements.get(),
         softwareRemoteOn: this.controls.current.remoteOn,
       }),
-      readParams: () => paramsFromTunables(this.tunables, config.systemVoltage),
+      readParams: () => paramsFromTunables(this.tunables, config.systemVoltage, slowestPoll),
       onResult: (r, changed) => this.onResult(r, changed),
       onPersist: (m) => {
         void this.memoryStore.save(m, clock.now()).then((err) => {

@@ -104,15 +104,18 @@ export class Measurements {
 
   private arm(): void {
     if (this.stopped || !this.config || this.config.staleTimeoutS <= 0) return;
-    const timeoutMs = this.config.staleTimeoutS * 1000;
-    const wait = Math.max(100, this.lastUpdate + timeoutMs - this.clock.now());
+    const timeoutMs = Math.round(this.config.staleTimeoutS * 1000);
+    // Until the stale time; a timer that fired a little early waits the rest, not 100 ms.
+    // After a failed re-read, again in 100 ms.
+    const left = this.lastUpdate + timeoutMs - this.clock.now();
+    const wait = left > 0 ? left : 100;
     this.timer = this.clock.setTimeout(() => void this.checkStale(timeoutMs), wait);
   }
 
   private async checkStale(timeoutMs: number): Promise<void> {
     this.timer = null;
     if (this.stopped || !this.config || !this.remote) return;
-    if (this.present && this.clock.now() - this.lastUpdate >= timeoutMs) {
+    if (this.present && this.clock.now() >= this.lastUpdate + timeoutMs) {
       const soc = await this.remote.getValue(this.config.service, PATHS.soc);
       const before = this.signature();
       if (soc === undefined) {

@@ -27,6 +27,8 @@ export interface StepWhy {
   preAlarmCauses: string[];
   /** Why charging is not allowed, null when it is (minimum off time aside). */
   chargeBlock: string | null;
+  /** Outputs that change now because the state they waited for has held the settle time. */
+  settled: OutputName[];
 }
 
 function socText(soc: number | null): string {
@@ -34,7 +36,7 @@ function socText(soc: number | null): string {
 }
 
 /** Why the engine is in `state` now, coming from `from`. */
-function stateReason(from: EngineMemory, state: BmsState, w: StepWhy): string {
+export function stateReason(from: EngineMemory, state: BmsState, w: StepWhy): string {
   const p = w.params;
   const recoverAt = p.dischargeFloorPct + p.socHysteresisPct;
   switch (state) {
@@ -86,6 +88,9 @@ function outputReason(
   w: StepWhy,
 ): string {
   const stateChanged = from.state !== state;
+  // An output that waited for the state to settle changes for the state's reason.
+  if (w.settled.includes(name) && (name === 'preAlarm' || to === true))
+    return `state ${state}: ${stateWhy}`;
   if (name === 'charge') {
     if (!to) return `charging blocked: ${w.chargeBlock ?? stateWhy}`;
     return stateChanged && w.gateReason === null && isGate(from.state)
@@ -145,7 +150,7 @@ export function buildEvents(from: EngineMemory, next: EngineMemory, w: StepWhy):
   ): void => {
     events.push({ t: w.now, kind, name, from: a, to: b, reason, lines: { ...w.lines } });
   };
-  const stateWhy = stateReason(from, next.state, w);
+  const stateWhy = next.stateWhy;
   if (from.state !== next.state) push('state', 'state', from.state, next.state, stateWhy);
   for (const name of ['load', 'charge', 'preAlarm'] as const) {
     const a = from.outputs[name];

@@ -48,8 +48,22 @@ export const TUNABLE_RANGES: Readonly<Record<NumericTunable, Range>> = {
 /** behaviour.md section 4: the longest STARTING waits for a first reading of every line. */
 export const STARTUP_HOLD_S = 3;
 
-/** The engine's parameters for a system voltage (the charge-detect voltage scales with it). */
-export function paramsFromTunables(t: TunablesConfig, systemVoltage: 12 | 24 | 48): EngineParams {
+/**
+ * behaviour.md section 4: how long a new state must hold before the outputs follow it: 1 s,
+ * or two poll periods of the slowest polled line when that is longer (two contacts that
+ * change together may be read a poll apart).
+ */
+export const SETTLE_S = 1;
+
+/**
+ * The engine's parameters for a system voltage (the charge-detect voltage scales with it) and
+ * the slowest poll period of the polled lines (0 when none is polled).
+ */
+export function paramsFromTunables(
+  t: TunablesConfig,
+  systemVoltage: 12 | 24 | 48,
+  slowestPollMs = 0,
+): EngineParams {
   return {
     preAlarmLeadS: t.preAlarmLeadS,
     dischargeFloorPct: t.dischargeFloorPct,
@@ -63,6 +77,7 @@ export function paramsFromTunables(t: TunablesConfig, systemVoltage: 12 | 24 | 4
     minOffTimeS: t.minOffTimeS,
     preAlarmAfterDisconnect: t.preAlarmAfterDisconnect,
     startupHoldS: STARTUP_HOLD_S,
+    settleS: Math.max(SETTLE_S, (2 * slowestPollMs) / 1000),
   };
 }
 

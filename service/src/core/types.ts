@@ -68,6 +68,12 @@ export interface EngineParams {
    * has a first reading, at most this long; a line still unread then counts as unhealthy.
    */
   startupHoldS: number;
+  /**
+   * Settle time (behaviour.md section 4): a new state must hold this long before the outputs
+   * follow it, except load and charge going off (at once) and the pre-alarm coming on while
+   * loads are on (at once: the lead counts from then). A state that lasts less moves nothing.
+   */
+  settleS: number;
 }
 
 export const BMS_STATES = [
@@ -141,6 +147,17 @@ export interface EngineMemory {
   /** When the load / charge output last went off (for the minimum off time). Persisted. */
   loadOffAt: number | null;
   chargeOffAt: number | null;
+  /**
+   * When the current state has held the settle time (its start + settleS; its start when it
+   * left STARTING, which decides at once); null before the first step.
+   */
+  stateSettledAt: number | null;
+  /** The same for the current gate (STARTING, REMOTE_OFF, FAULT or none): charge follows it. */
+  gateSettledAt: number | null;
+  /** Why the engine is in its current state (the reason of the last state event). */
+  stateWhy: string;
+  /** Some output waits for the current state to settle until then; null when none waits. */
+  settleAt: number | null;
   alarms: Alarms;
 }
 

@@ -2,6 +2,7 @@
  * The demo's self-check while the story runs: every event the service records must be one
  * that the current step of the story expects (`StoryStep.events`). An event belongs to the
  * step acted last before its wall time. The first unexpected event fails the demo at once.
+ * Once the story has ended (`end`), events are no longer judged: with `--keep` the user acts.
  */
 import { eventWhat, type HistoryEvent } from '../status';
 import { START_EVENTS, type StoryStep } from './story';
@@ -12,6 +13,7 @@ export class StoryCheck {
   readonly failed: Promise<string>;
   private fail: (problem: string) => void = () => undefined;
   private readonly acts: { step: number; wallMs: number }[] = [];
+  private over = false;
 
   constructor(private readonly steps: readonly StoryStep[]) {
     this.failed = new Promise<string>((resolve) => (this.fail = resolve));
@@ -22,8 +24,14 @@ export class StoryCheck {
     this.acts.push({ step: index, wallMs });
   }
 
-  /** Check one event; returns the problem, or null when the story expects it. */
+  /** The story is over: what happens from now on is not the story's. */
+  end(): void {
+    this.over = true;
+  }
+
+  /** Check one event; returns the problem, or null when the story expects it (or is over). */
   event(e: HistoryEvent): string | null {
+    if (this.over) return null;
     const wall = Date.parse(e.wallTime);
     let step = -1;
     for (const a of this.acts) if (a.wallMs <= wall) step = a.step;

@@ -138,6 +138,9 @@ async function run(
       await runStory({ gx, io, timeline, speed, steps, check, result, interrupt }, () =>
         statusLine(broker),
       );
+      // Judge what the story's last step did, then no more: with --keep the user acts.
+      timeline.currentState();
+      check.end();
     }
     for (const problem of check?.problems ?? []) fail(problem);
     // The service gone in the middle: the story cannot have done what it says.
@@ -216,11 +219,11 @@ async function runStory(
     result.checks.push({ what: `t=${step.at}s → ${step.expect}${ok ? '' : ` (saw ${seen})`}`, ok });
     result.ok &&= ok;
   }
-  const lead = timeline.uvLeadSeconds();
-  if (lead !== null) {
-    const ok = lead >= 30;
+  for (const leadMs of timeline.uvLeadsMs()) {
+    // Whole milliseconds of the service's clock: exact, no rounding at the 30 s line.
+    const ok = leadMs >= 30_000;
     result.checks.push({
-      what: `pre-alarm on ${lead.toFixed(1)} s before the UV load disconnect (≥ 30 s)`,
+      what: `pre-alarm on ${(Math.floor(leadMs / 100) / 10).toFixed(1)} s before the UV load disconnect (≥ 30 s)`,
       ok,
     });
     result.ok &&= ok;

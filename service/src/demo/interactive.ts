@@ -8,7 +8,8 @@ import type { Timeline } from './timeline';
 
 const HELP = [
   'keys: 1 allowed-to-discharge · 2 allowed-to-charge · 3 pre-alarm · 4 remote (toggle contact)',
-  '      b break/repair the charge wire · - / + SoC by 5 % · c charger on/off · q quit',
+  '      b charge input unreadable/readable (a reader fault; a broken wire is an open contact)',
+  '      - / + SoC by 5 % · c charger on/off · q quit',
 ];
 
 /** Until `q` or Ctrl-C, or until `stop` resolves (the terminal is then left as it was). */
@@ -55,7 +56,7 @@ export async function runInteractive(
         broken = !broken;
         if (broken) gx.board.removeInput(2);
         else gx.board.restoreInput(2, inputs[2]);
-        io.log(`  charge wire ${broken ? 'broken' : 'repaired'}`);
+        io.log(`  charge input ${broken ? 'unreadable (file gone)' : 'readable again'}`);
       } else if (key === '-' || key === '+') {
         soc = Math.max(0, Math.min(100, soc + (key === '+' ? 5 : -5)));
         battery();

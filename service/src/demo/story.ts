@@ -81,13 +81,13 @@ export const STORY: readonly StoryStep[] = [
     },
     expect: 'NORMAL',
     events: [
-      // Two contacts change: the service may see them in one poll or in two.
+      // Two contacts change together: the service reads them in one poll (one state
+      // change), or, if a poll falls between the two writes, one poll apart: then PRE_ALARM
+      // lasts one poll and moves no output (the outputs follow a state once it has held 1 s).
       'state LOADS_OFF_UV → NORMAL',
       'state LOADS_OFF_UV → PRE_ALARM',
       'state PRE_ALARM → NORMAL',
       'load output on',
-      'preAlarm output on',
-      'preAlarm output off',
       'alarm lowCellVoltage 2 → 1',
       'alarm lowCellVoltage 1 → 0',
       'alarm lowCellVoltage 2 → 0',
@@ -171,7 +171,33 @@ export const STORY: readonly StoryStep[] = [
   },
   {
     at: 650,
-    title: 'a broken wire: the allowed-to-charge input disappears',
+    title:
+      'a broken wire: the allowed-to-discharge contact opens (fail-safe wiring: "not allowed")',
+    // Closed contact = allowed: a broken wire reads as the BMS disallowing discharge, never
+    // as a reading problem. Pre-alarm at once, loads off after the 30 s lead (t = 680).
+    act: (gx) => gx.board.setInput(1, 1),
+    expect: 'LOADS_OFF_UV',
+    events: [
+      'state NORMAL → PRE_ALARM',
+      'preAlarm output on',
+      'alarm lowCellVoltage 0 → 1',
+      'state PRE_ALARM → LOADS_OFF_UV',
+      'load output off',
+      'preAlarm output off',
+      'alarm lowCellVoltage 1 → 2',
+    ],
+  },
+  {
+    at: 700,
+    title: 'wire repaired: discharge allowed again',
+    act: (gx) => gx.board.setInput(1, 0),
+    expect: 'NORMAL',
+    events: ['state LOADS_OFF_UV → NORMAL', 'load output on', 'alarm lowCellVoltage 2 → 0'],
+  },
+  {
+    at: 720,
+    title: 'a reader fault: the allowed-to-charge input cannot be read (its file is gone)',
+    // Not a level but no reading at all: FAULT, loads and chargers off at once.
     act: (gx) => gx.board.removeInput(2),
     expect: 'FAULT',
     events: [
@@ -183,8 +209,8 @@ export const STORY: readonly StoryStep[] = [
     ],
   },
   {
-    at: 670,
-    title: 'wire repaired',
+    at: 740,
+    title: 'the input can be read again',
     act: (gx) => gx.board.restoreInput(2, 0),
     expect: 'NORMAL',
     events: [
@@ -195,5 +221,5 @@ export const STORY: readonly StoryStep[] = [
       'alarm bmsCable 2 → 0',
     ],
   },
-  { at: 690, title: 'end of the story', act: () => undefined, events: [] },
+  { at: 760, title: 'end of the story', act: () => undefined, events: [] },
 ];

@@ -61,22 +61,25 @@ export class Timeline {
     this.io.log(`[${String(n).padStart(2)}/${of}] t=${at.toFixed(0).padStart(4)} s  ▶ ${title}`);
   }
 
-  /** Seconds between the pre-alarm output going on and the UV load disconnect. */
-  uvLeadSeconds(): number | null {
-    const off = this.events.find(
-      (e) =>
-        e.kind === 'output' &&
-        e.name === 'load' &&
-        e.to === false &&
-        /under-voltage|UV|discharge/i.test(e.reason),
-    );
-    if (!off) return null;
-    const on = [...this.events]
-      .filter(
-        (e) => e.seq < off.seq && e.kind === 'output' && e.name === 'preAlarm' && e.to === true,
-      )
-      .pop();
-    return on ? (off.t - on.t) / 1000 : null;
+  /**
+   * For each UV load disconnect after a countdown (PRE_ALARM → LOADS_OFF_UV), the time in
+   * ms between the pre-alarm output going on and the load output going off.
+   */
+  uvLeadsMs(): number[] {
+    const leads: number[] = [];
+    for (const s of this.events) {
+      if (s.kind !== 'state' || s.from !== 'PRE_ALARM' || s.to !== 'LOADS_OFF_UV') continue;
+      const off = this.events.find(
+        (e) => e.kind === 'output' && e.name === 'load' && e.to === false && e.t === s.t,
+      );
+      const on = this.events
+        .filter(
+          (e) => e.seq < s.seq && e.kind === 'output' && e.name === 'preAlarm' && e.to === true,
+        )
+        .pop();
+      if (off && on) leads.push(off.t - on.t);
+    }
+    return leads;
   }
 
   private poll(quiet = false): void {

@@ -188,9 +188,11 @@ test.each(['SIGTERM', 'SIGHUP'] as const)(
   },
 );
 
+// At 40× the story (760 s) takes 19 s: slow enough that a busy machine does not make the
+// service see a step's line a story step late (seen at 100× under load).
 test('--keep: once the story has ended, what the user does is printed, not judged', async () => {
-  const demo = start(['--speed', '100', '--keep']);
-  await demo.waitFor(/stop: Ctrl-C here, or kill (\d+)/, 60000);
+  const demo = start(['--speed', '40', '--keep']);
+  await demo.waitFor(/stop: Ctrl-C here, or kill (\d+)/, 80000);
   expect(demo.out()).toContain('demo passed');
   const root = /simulated GX in (\S+),/.exec(demo.out())![1];
   replaceFile(path.join(root, 'gpio', 'digital_input_4', 'value'), '1\n');
@@ -202,7 +204,7 @@ test('--keep: once the story has ended, what the user does is printed, not judge
   demo.child.kill('SIGTERM');
   await demo.done;
   expectAllGone(demo.out());
-});
+}, 120000);
 
 test('the demo stops everything when its parent process dies (npx killed)', async () => {
   const demo = start(['--speed', '500', '--keep'], true);

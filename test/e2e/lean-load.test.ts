@@ -5,6 +5,7 @@
  * stand-ins for them (scripts/bundle-shims/) still work when something does need them:
  * dbus-next's own Introspect reply (xml2js) is checked here through the real bus.
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ensureBundle } from '../../scripts/bundle.js';
@@ -12,6 +13,10 @@ import { SimGx } from '../../service/src/sim/gx';
 import { connectBus, type Bus } from '../../service/src/venus/bus';
 import { startBroker, waitFor, type TestBroker } from '../mqtt/helpers';
 import { SERVICE, getRemote, tempRoot, waitFor as waitValue } from './harness';
+import { serviceNode } from '../helpers/runtime';
+
+/** The major version of the Node that runs the service (SMALLBMS_TEST_NODE). */
+const major = Number(execFileSync(serviceNode(), ['-p', 'process.versions.node.split(".")[0]']));
 
 /** Node's built-in modules that the service must not load on a GX with a plain MQTT broker. */
 const UNUSED = [
@@ -21,7 +26,9 @@ const UNUSED = [
   'https',
   'zlib',
   'worker_threads',
-  'internal/fs/promises',
+  // Node 18 loads it for any `require('fs')` (its loader of built-ins reads every export,
+  // the lazy `fs.promises` too); Node 20 and later only on use.
+  ...(major >= 20 ? ['internal/fs/promises'] : []),
   'dns',
 ];
 
@@ -34,7 +41,11 @@ let listFile: string;
 beforeAll(async () => {
   broker = await startBroker();
   const root = tempRoot('lean');
-  gx = await SimGx.start({ root, mqttUrl: `mqtt://127.0.0.1:${broker.port}` });
+  gx = await SimGx.start({
+    root,
+    mqttUrl: `mqtt://127.0.0.1:${broker.port}`,
+    node: serviceNode(),
+  });
   bus = await connectBus(gx.address ?? undefined);
   // A preload that writes the list of loaded built-in modules every 100 ms.
   listFile = path.join(root, 'modules.txt');

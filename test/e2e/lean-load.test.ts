@@ -15,8 +15,20 @@ import { startBroker, waitFor, type TestBroker } from '../mqtt/helpers';
 import { SERVICE, getRemote, tempRoot, waitFor as waitValue } from './harness';
 import { serviceNode } from '../helpers/runtime';
 
-/** The major version of the Node that runs the service (SMALLBMS_TEST_NODE). */
-const major = Number(execFileSync(serviceNode(), ['-p', 'process.versions.node.split(".")[0]']));
+/**
+ * Whether the Node that runs the service (SMALLBMS_TEST_NODE) loads fs/promises for any
+ * `require('fs')`: Node 18 and Node 20 up to at least 20.11 do (their loader of built-in
+ * modules reads every export of `fs`, the lazy `fs.promises` too), 20.20 and 24 do not.
+ */
+const fsLoadsPromises =
+  execFileSync(
+    serviceNode(),
+    [
+      '-e',
+      "require('fs'); process.stdout.write(String(process.moduleLoadList.includes('NativeModule internal/fs/promises')))",
+    ],
+    { encoding: 'utf8' },
+  ) === 'true';
 
 /** Node's built-in modules that the service must not load on a GX with a plain MQTT broker. */
 const UNUSED = [
@@ -26,9 +38,7 @@ const UNUSED = [
   'https',
   'zlib',
   'worker_threads',
-  // Node 18 loads it for any `require('fs')` (its loader of built-ins reads every export,
-  // the lazy `fs.promises` too); Node 20 and later only on use.
-  ...(major >= 20 ? ['internal/fs/promises'] : []),
+  ...(fsLoadsPromises ? [] : ['internal/fs/promises']),
   'dns',
 ];
 

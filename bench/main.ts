@@ -3,7 +3,10 @@
  * CPU, D-Bus traffic and the
  * GX-like scenario against the 0.1.0 release, measured on the real `smallbms run` process on
  * a simulated GX. Prints a table and writes bench/results/latest.json. `--quick` shortens
- * every phase; `--only=a,b` picks benches by name. See docs/performance.md.
+ * every phase; `--only=a,b` picks benches by name; `--node=VERSION|PATH` runs the service (and
+ * the bare node it is compared with) on another Node: an official build fetched from the npm
+ * registry (scripts/runtimes.js, e.g. `--node=24.18.1`) or an executable (the same as
+ * SMALLBMS_TEST_NODE=PATH). See docs/performance.md.
  *
  * To add a bench: a module exporting a `Bench` (bench/types.ts), listed in BENCHES below.
  */
@@ -20,6 +23,8 @@ import { buildScripts, ROOT } from './scripts';
 import { startupBench } from './startup';
 import { steadyBench } from './steady';
 import type { Bench } from './types';
+import { serviceNode, serviceNodeVersion } from '../test/helpers/runtime';
+import { fetchRuntime } from '../scripts/runtimes.js';
 
 /** In the order they run. */
 export const BENCHES: Bench[] = [
@@ -44,12 +49,16 @@ export async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
+  const node = argv.find((a) => a.startsWith('--node='))?.slice(7);
+  if (node) process.env.SMALLBMS_TEST_NODE = node.includes('/') ? node : fetchRuntime(node).node;
   const selected = BENCHES.filter((b) => (only ? only.includes(b.name) : b.inDefault));
   const started = Date.now();
   const report = new Report();
   const scripts = buildScripts();
   report.results.machine = {
     node: process.version,
+    serviceNode: serviceNodeVersion(),
+    serviceNodePath: serviceNode(),
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model,
     loadavgAtStart: os.loadavg().map((l) => round(l, 2)),
@@ -57,7 +66,8 @@ export async function main(argv: string[]): Promise<number> {
   };
   process.stdout.write(
     `smallbms bench (${quick ? 'quick' : 'full'}: ${selected.map((b) => b.name).join(', ')}), ` +
-      `node ${process.version}, ${os.cpus().length} cpus, load ${os
+      `service on node ${serviceNodeVersion()} (${serviceNode()}), bench on ${process.version}, ` +
+      `${os.cpus().length} cpus, load ${os
         .loadavg()
         .map((l) => l.toFixed(2))
         .join(' ')}\n`,

@@ -20,6 +20,7 @@ import { createBroker } from 'aedes';
 import { connect, type MqttClient } from 'mqtt';
 import { ensureBundle } from '../scripts/bundle.js';
 import { SimGx } from '../service/src/sim/gx';
+import { serviceNode, serviceNodeVersion } from '../test/helpers/runtime';
 
 const PREFIX = 'smallbms/simgx'; // SimGx.spawnService sets SMALLBMS_PORTAL_ID=simgx
 
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
   const broker = await startBroker();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'smallbms-mqtt-latency-'));
   const gx = await SimGx.start({
+    node: serviceNode(),
     root,
     mqttUrl: `mqtt://127.0.0.1:${broker.port}`,
     editConfig: (c) => {
@@ -163,7 +165,7 @@ async function main(): Promise<void> {
     console.log(`MQTT state latency: input file written -> <prefix>/state received (ms)`);
     console.log(
       `settings: poll ${POLL_MS} ms, debounce ${DEBOUNCE_MS} ms, minOffTimeS 0, charge line ` +
-        `(input 2), ${N} changes, QoS 1, broker aedes in-process, node ${process.version}, ` +
+        `(input 2), ${N} changes, QoS 1, broker aedes in-process, node ${serviceNodeVersion()}, ` +
         `${os.cpus().length} CPU`,
     );
     console.log(

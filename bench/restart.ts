@@ -17,6 +17,7 @@ import { startFileSampler } from '../test/helpers/file-sampler';
 import { releaseBuild } from './baseline';
 import { round, sleep, stats, until } from './lib';
 import type { Bench } from './types';
+import { serviceNode } from '../test/helpers/runtime';
 
 type How = 'kill9' | 'term';
 
@@ -28,7 +29,7 @@ function exited(proc: ChildProcess): Promise<void> {
 /** Interruption (ms) of each restart of one build, per way of stopping. */
 async function measure(script: string, runs: number): Promise<Record<How, number[]>> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'smallbms-bench-restart-'));
-  const gx = await SimGx.start({ root, dbus: true });
+  const gx = await SimGx.start({ root, dbus: true, node: serviceNode() });
   const out: Record<How, number[]> = { kill9: [], term: [] };
   let proc = gx.spawnService(script, []);
   const relaysOn = (): Promise<boolean> =>

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { sleep } from './lib';
+import { serviceNode } from '../test/helpers/runtime';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -98,13 +99,13 @@ export function buildScripts(): Scripts {
   };
 }
 
-/** `node -e "setInterval(()=>{},1000)"` with the given flags: the floor to compare with. */
+/** `node -e "setInterval(()=>{},1000)"` with the given flags (on the service's Node): the floor to compare with. */
 export async function bareNode(
   flags: string[] = [],
   env: NodeJS.ProcessEnv = {},
   settleMs = 1500,
 ): Promise<{ pid: number; stop: () => void }> {
-  const p = spawn(process.execPath, [...flags, '-e', 'setInterval(()=>{},1000)'], {
+  const p = spawn(serviceNode(), [...flags, '-e', 'setInterval(()=>{},1000)'], {
     stdio: 'ignore',
     env: { ...process.env, ...env },
   });

@@ -13,6 +13,7 @@ import { SimGx } from '../service/src/sim/gx';
 import { connectBus, type Bus, type BusSignal } from '../service/src/venus/bus';
 import type { ItemValue } from '../service/src/venus/busitem';
 import { sleep, until } from './lib';
+import { serviceNode } from '../test/helpers/runtime';
 
 export const SERVICE = batteryServiceName('Default');
 const BUSITEM = 'com.victronenergy.BusItem';
@@ -68,6 +69,7 @@ export class BenchGx {
     const gx = await SimGx.start({
       root,
       dbus: true,
+      node: serviceNode(),
       mqttUrl: o.mqttUrl,
       editConfig: (c) => {
         const lines = c.lines as Record<string, Record<string, unknown>>;
@@ -138,7 +140,7 @@ export class BenchGx {
     // As SimGx.spawnService, with node flags in front of the script.
     const log = fs.openSync(path.join(this.root, 'service.log'), 'a');
     this.proc = spawn(
-      process.execPath,
+      this.gx.node,
       [...flags, this.o.script, 'run', '--config', this.gx.configFile],
       {
         env: {

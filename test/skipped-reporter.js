@@ -4,8 +4,21 @@
  * skipped because a program is missing (test/tools.js), any other skipped test, and the one
  * apt-get line that installs what is missing.
  */
+const { spawnSync } = require('child_process');
 const path = require('path');
 const { TOOLS, findTool, toolProblem, installHint, rerunHint } = require('./tools');
+
+/**
+ * Which Node ran the service, its CLI and the demo (test/helpers/runtime.ts): the one named
+ * by SMALLBMS_TEST_NODE (`npm run test:runtimes`), else the one running jest.
+ */
+function runtimeLine(env = process.env) {
+  const node = env.SMALLBMS_TEST_NODE || process.execPath;
+  const r = spawnSync(node, ['-p', 'process.version'], { encoding: 'utf8' });
+  const version =
+    r.status === 0 ? r.stdout.trim() : `not runnable (${r.error?.message ?? r.status})`;
+  return `The service ran on Node ${version} (${node}); jest on ${process.version}.`;
+}
 
 /** The summary lines for a finished run (exported for its own test). */
 function summary(results, rootDir, tools = TOOLS, find = findTool, problem = toolProblem) {
@@ -50,7 +63,7 @@ class SkippedReporter {
   }
 
   onRunComplete(_contexts, results) {
-    const text = `\n${summary(results, this.rootDir).join('\n')}\n`;
+    const text = `\n${summary(results, this.rootDir).join('\n')}\n${runtimeLine()}\n`;
     // Last, after the coverage table that jest prints after the reporters.
     process.once('exit', () => process.stderr.write(text));
   }
@@ -58,3 +71,4 @@ class SkippedReporter {
 
 module.exports = SkippedReporter;
 module.exports.summary = summary;
+module.exports.runtimeLine = runtimeLine;

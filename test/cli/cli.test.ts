@@ -13,6 +13,7 @@ import { COMMANDS, main, usage } from '../../service/src/cli/main';
 import { findDbusDaemon, startDbusDaemon } from '../../service/src/sim/dbus-daemon';
 import type { HistoryEvent } from '../../service/src/status';
 import { Recorder } from '../config/helpers';
+import { serviceNode } from '../helpers/runtime';
 
 let dir: string;
 const savedEnv = { TZ: process.env.TZ, bus: process.env.DBUS_SYSTEM_BUS_ADDRESS };
@@ -106,7 +107,7 @@ test('a missing value, a stray word and --opt=value', async () => {
 });
 
 test('the real launcher: status --bogus exits 2 with the reason on stderr', () => {
-  const run = spawnSync(process.execPath, [ensureBundle(), 'status', '--bogus'], {
+  const run = spawnSync(serviceNode(), [ensureBundle(), 'status', '--bogus'], {
     encoding: 'utf8',
   });
   expect(run.status).toBe(2);
@@ -186,7 +187,7 @@ describe('a closed stdout ends the command quietly (no EPIPE stack trace)', () =
       ['-c', `"$NODE" "$BUNDLE" ${args} | ${reader}; echo "rc=\${PIPESTATUS[0]}" >&2`],
       {
         encoding: 'utf8',
-        env: { ...process.env, NODE: process.execPath, BUNDLE: ensureBundle() },
+        env: { ...process.env, NODE: serviceNode(), BUNDLE: ensureBundle() },
         timeout: 30000,
       },
     );

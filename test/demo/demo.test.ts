@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { ensureBundle } from '../../scripts/bundle.js';
 import { replaceFile } from '../../service/hw/simboard';
 import { STORY } from '../../service/src/demo/story';
+import { serviceNode } from '../helpers/runtime';
 
 jest.setTimeout(90000);
 
@@ -33,14 +34,14 @@ function start(args: string[], wrap = false): Demo {
   // wrap: a parent process in between (like npx) that the test can kill.
   const child = wrap
     ? spawn(
-        process.execPath,
+        serviceNode(),
         [
           '-e',
           `require('child_process').spawn(process.execPath, ${JSON.stringify([script, 'demo', ...args])}, { stdio: 'inherit' }); setInterval(() => {}, 1000);`,
         ],
         { stdio: 'pipe' },
       )
-    : spawn(process.execPath, [script, 'demo', ...args], { stdio: 'pipe' });
+    : spawn(serviceNode(), [script, 'demo', ...args], { stdio: 'pipe' });
   started.push(child);
   let out = '';
   const listeners = new Set<() => void>();

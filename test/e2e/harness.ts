@@ -11,6 +11,7 @@ import { plain } from '../../service/src/venus/values';
 import type { VeValue } from '../../service/src/venus/api';
 import type { HistoryEvent } from '../../service/src/status';
 import { spawn } from 'node:child_process';
+import { serviceNode } from '../helpers/runtime';
 
 export const SERVICE = 'com.victronenergy.battery.smallbms';
 
@@ -67,7 +68,11 @@ export async function startService(
 ): Promise<Running> {
   const script = ensureBundle();
   const ownRoot = options.root === undefined;
-  const gx = await SimGx.start({ root: options.root ?? tempRoot('e2e'), ...options });
+  const gx = await SimGx.start({
+    root: options.root ?? tempRoot('e2e'),
+    node: serviceNode(),
+    ...options,
+  });
   const bus = gx.address ? await connectBus(gx.address) : null;
   const logFile = path.join(gx.o.root, 'service.log');
   const r: Running = {
@@ -232,7 +237,7 @@ export function cli(
 ): Promise<CliResult> {
   const script = ensureBundle();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], {
+    const child = spawn(serviceNode(), [script, ...args], {
       env: {
         ...process.env,
         DBUS_SYSTEM_BUS_ADDRESS: address ?? 'unix:path=/nonexistent',

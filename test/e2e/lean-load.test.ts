@@ -5,6 +5,7 @@
  * stand-ins for them (scripts/bundle-shims/) still work when something does need them:
  * dbus-next's own Introspect reply (xml2js) is checked here through the real bus.
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ensureBundle } from '../../scripts/bundle.js';
@@ -12,6 +13,22 @@ import { SimGx } from '../../service/src/sim/gx';
 import { connectBus, type Bus } from '../../service/src/venus/bus';
 import { startBroker, waitFor, type TestBroker } from '../mqtt/helpers';
 import { SERVICE, getRemote, tempRoot, waitFor as waitValue } from './harness';
+import { serviceNode } from '../helpers/runtime';
+
+/**
+ * Whether the Node that runs the service (SMALLBMS_TEST_NODE) loads fs/promises for any
+ * `require('fs')`: Node 18 and Node 20 up to at least 20.11 do (their loader of built-in
+ * modules reads every export of `fs`, the lazy `fs.promises` too), 20.20 and 24 do not.
+ */
+const fsLoadsPromises =
+  execFileSync(
+    serviceNode(),
+    [
+      '-e',
+      "require('fs'); process.stdout.write(String(process.moduleLoadList.includes('NativeModule internal/fs/promises')))",
+    ],
+    { encoding: 'utf8' },
+  ) === 'true';
 
 /** Node's built-in modules that the service must not load on a GX with a plain MQTT broker. */
 const UNUSED = [
@@ -21,7 +38,7 @@ const UNUSED = [
   'https',
   'zlib',
   'worker_threads',
-  'internal/fs/promises',
+  ...(fsLoadsPromises ? [] : ['internal/fs/promises']),
   'dns',
 ];
 
@@ -34,7 +51,11 @@ let listFile: string;
 beforeAll(async () => {
   broker = await startBroker();
   const root = tempRoot('lean');
-  gx = await SimGx.start({ root, mqttUrl: `mqtt://127.0.0.1:${broker.port}` });
+  gx = await SimGx.start({
+    root,
+    mqttUrl: `mqtt://127.0.0.1:${broker.port}`,
+    node: serviceNode(),
+  });
   bus = await connectBus(gx.address ?? undefined);
   // A preload that writes the list of loaded built-in modules every 100 ms.
   listFile = path.join(root, 'modules.txt');

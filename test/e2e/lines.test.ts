@@ -25,6 +25,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { ensureBundle } from '../../scripts/bundle.js';
 import type { HistoryEvent } from '../../service/src/status';
+import { serviceNode } from '../helpers/runtime';
 
 const SPEED = 20;
 let r: Running;
@@ -409,7 +410,7 @@ test('`smallbms status | head -2` ends quietly (no EPIPE stack trace)', async ()
     {
       env: {
         ...process.env,
-        NODE: process.execPath,
+        NODE: serviceNode(),
         BUNDLE: ensureBundle(),
         DBUS_SYSTEM_BUS_ADDRESS: r.gx.address ?? '',
       },

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import { serviceNode } from '../helpers/runtime';
 import { shutdown, startService, waitFor, type Running } from './harness';
 
 let r: Running | undefined;
@@ -14,4 +16,10 @@ test('the real service drives relays through systemcalc and publishes its state 
   expect(running.gx.board.readRelay(1)).toBe(1);
   expect(running.gx.board.readRelay(2)).toBe(1);
   expect(await running.value('/Soc')).toBe(80);
+});
+
+test('the service runs on the Node under test ($SMALLBMS_TEST_NODE, else the one running jest)', async () => {
+  const running = r ?? (r = await startService({}));
+  const exe = fs.realpathSync(`/proc/${running.proc.pid}/exe`);
+  expect(exe).toBe(fs.realpathSync(serviceNode()));
 });

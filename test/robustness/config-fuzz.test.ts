@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { checkConfigCommand } from '../../service/src/cli/check-config';
 import { ensureBundle } from '../../scripts/bundle.js';
 import { tempRoot } from '../e2e/harness';
+import { serviceNode } from '../helpers/runtime';
 
 let seed = 4242;
 function rand(): number {
@@ -124,11 +125,11 @@ test('the real CLI on a few broken files: exit 0 or 1, no stack trace', () => {
   for (const [i, text] of cases.entries()) {
     const file = path.join(dir, `spawn-${i}.json`);
     fs.writeFileSync(file, text);
-    const r = spawnSync(process.execPath, [script, 'check-config', file], { encoding: 'utf8' });
+    const r = spawnSync(serviceNode(), [script, 'check-config', file], { encoding: 'utf8' });
     expect([0, 1]).toContain(r.status);
     expect(`${r.stdout}${r.stderr}`).not.toMatch(/\n\s+at /);
   }
-  const missing = spawnSync(process.execPath, [script, 'check-config', path.join(dir, 'nope')], {
+  const missing = spawnSync(serviceNode(), [script, 'check-config', path.join(dir, 'nope')], {
     encoding: 'utf8',
   });
   expect(missing.status).toBe(1);

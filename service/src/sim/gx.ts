@@ -28,6 +28,8 @@ export interface SimGxOptions {
   mqttUrl?: string;
   /** Change the generated config before it is written. */
   editConfig?: (config: Record<string, unknown>) => void;
+  /** The node executable that runs the service (default: the one running this process). */
+  node?: string;
 }
 
 /** The config a simulated Cerbo GX uses: lines on inputs 1–4, relays 1–2, pre-alarm GPIO. */
@@ -116,6 +118,11 @@ export class SimGx {
     return gx;
   }
 
+  /** The node executable spawnService runs the service with. */
+  get node(): string {
+    return this.o.node ?? process.execPath;
+  }
+
   prealarmLevel(): 0 | 1 | null {
     try {
       const t = fs.readFileSync(path.join(this.board.root, 'prealarm', 'value'), 'utf8').trim();
@@ -137,7 +144,7 @@ export class SimGx {
     const args = [script, 'run', '--config', this.configFile, ...extraArgs];
     if (!this.daemon) args.push('--no-dbus');
     const log = fs.openSync(path.join(this.o.root, 'service.log'), 'a');
-    return spawn(process.execPath, args, {
+    return spawn(this.node, args, {
       env: {
         ...process.env,
         DBUS_SYSTEM_BUS_ADDRESS: this.daemon?.address ?? 'unix:path=/nonexistent',

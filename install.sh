@@ -324,14 +324,18 @@ is_tested_major() {
 # The runtime of the release's second artifact: in the unpacked release (SRC), else the
 # one installed before (an update with the small tarball only keeps it). Sets BUNDLED (the
 # binary to run now) when one runs here.
+# A runtime that is there but does not start (e.g. a library missing on this image:
+# libatomic.so.1) leaves its first error line in RUNTIME_ERR.
 find_bundled() {
 	BUNDLED=""
+	RUNTIME_ERR=""
 	for b in "$SRC/$RUNTIME_REL" "$APP_DIR/$RUNTIME_REL"; do
 		[ -x "$b" ] || continue
 		if node_major "$b" >/dev/null; then
 			BUNDLED=$b
 			return 0
 		fi
+		[ -n "$RUNTIME_ERR" ] || RUNTIME_ERR="$b: $("$b" --version 2>&1 | head -n 1)"
 	done
 	return 1
 }
@@ -359,6 +363,8 @@ preflight_node() {
 		else
 			NODE_WHY="the bundled runtime $bv (the GX's Node.js ${SYS_VERSION:-?} is not a tested major: $TESTED_NODE)"
 		fi
+	elif [ -n "$RUNTIME_ERR" ]; then
+		die "the bundled runtime does not start on this GX ($RUNTIME_ERR). Nothing was changed. Please report it with the output of: uname -a; cat /opt/victronenergy/version; ls /usr/lib/libatomic* /lib/libatomic*"
 	elif [ -z "$SYS_NODE" ]; then
 		die "Node.js is not installed (Venus OS ships it only in the *Large* image). Unpack the runtime artifact of this release on top of it, then run install.sh again: cd .. && tar xzf $APP-runtime-node*-armv7l.tar.gz && cd $APP && ./install.sh (it adds ./runtime/bin/node, about 30 MB download, 86 MB on /data). Or switch to Large: Settings > General > Firmware > Online updates > Image type: Large."
 	elif [ -z "$SYS_MAJOR" ]; then

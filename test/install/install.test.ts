@@ -317,6 +317,23 @@ describe('preflight', () => {
     expect(r.out).toContain('Image type: Large');
   });
 
+  test('a bundled runtime that does not start (a library missing): refused with its error, nothing changed', () => {
+    const g = gx({ node: 'none', runtime: true });
+    const bin = path.join(g.pkg, 'runtime/bin/node');
+    fs.writeFileSync(
+      bin,
+      '#!/bin/sh\necho "node: error while loading shared libraries: libatomic.so.1: cannot open shared object file" >&2\nexit 127\n',
+    );
+    fs.chmodSync(bin, 0o755);
+    const before = tree(g.root);
+    const r = run(g, []);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('the bundled runtime does not start on this GX');
+    expect(r.out).toContain('libatomic.so.1');
+    expect(r.out).toContain('Nothing was changed');
+    expect(tree(g.root)).toEqual(before);
+  });
+
   test('node too old and no runtime: refused, names the runtime artifact', () => {
     const r = run(gx({ node: 'old' }), []);
     expect(r.code).toBe(1);

@@ -39,6 +39,15 @@ const FOREIGN = new Set([
   '/Bms/AllowToCharge',
   // com.victronenergy.vebus, mk2-dbus 3.51 (venus issue #989, in the research notes)
   '/Alarms/BmsPreAlarm',
+  // Section 6.1, measured with venus-platform v2.41: com.victronenergy.platform's
+  // notifications, the alarm relay and the buzzer on com.victronenergy.system, and their
+  // localsettings
+  '/Notifications/Alarm',
+  '/Notifications/AcknowledgeAll',
+  '/Relay/0/State',
+  '/Buzzer/State',
+  '/Settings/Relay/Function',
+  '/Settings/Alarm/Audible',
 ]);
 
 describe('the checks find broken documents', () => {

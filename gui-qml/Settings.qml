@@ -21,9 +21,10 @@ Page {
 			PrimaryListLabel {
 				text: qsTr("dbus-smallbms runs the smallBMS NG protection logic on this GX: it reads "
 						+ "the battery BMS lines and switches the load, charge and pre-alarm outputs. "
-						+ "Its state, lines, outputs and events are on the battery's device page "
-						+ "(Device list → smallBMS NG). Changes here apply at once. Wiring (inputs, "
-						+ "relays, system voltage) is set in /data/conf/smallbms.json.")
+						+ "Its state, lines, outputs and events are on the battery's device page: "
+						+ "Settings → Devices → smallBMS NG (GX) → smallBMS NG (the last entry). "
+						+ "Changes here apply at once. Wiring (inputs, relays, system voltage) is set "
+						+ "in /data/conf/smallbms.json.")
 			}
 
 			ListText {

@@ -2,7 +2,8 @@
 ** dbus-smallbms gui-v2 plugin: one output row. The engine's decision (/Bms/Outputs/<Name>),
 ** and, when the targets have something else (dry run, a relay test, an outside write, a
 ** relay that cannot be driven), the service's sentence saying so (/Bms/Actual/<Name>Text,
-** e.g. "load: engine wants ON, relay 1 is OFF (relay test)") as the caption.
+** e.g. "load: engine wants ON, relay 1 is OFF (relay test)") as the caption, without the
+** output's name the row already shows: "Engine wants ON, relay 1 is OFF (relay test)".
 */
 
 import QtQuick
@@ -22,9 +23,13 @@ ListText {
 	preferredVisible: dataItem.valid
 	secondaryText: dataItem.value === 1 ? root.allowedText : qsTr("Off")
 	secondaryTextColor: dataItem.value === 1 ? root.allowedColor : root.offColor
-	caption: actualText.valid && String(actualText.value).length > 0
-			? qsTr("Actual: %1").arg(String(actualText.value))
-			: ""
+	caption: {
+		if (!actualText.valid) {
+			return ""
+		}
+		const sentence = String(actualText.value).replace(/^[a-z-]+: /, "")
+		return sentence.length > 0 ? sentence.charAt(0).toUpperCase() + sentence.slice(1) : ""
+	}
 
 	VeQuickItem {
 		id: actualText

@@ -187,6 +187,7 @@ export function shortTarget(described: string): string {
 
 /**
  * `load: engine wants ON, relay 1 is OFF (relay test)`; "" when every target has the wish.
+ * The output in words (`load`, `charge`, `pre-alarm`), never its internal name.
  * `wish`: the engine's logical output (the pre-alarm's blinking aside).
  */
 export function outputDifference(
@@ -198,5 +199,6 @@ export function outputDifference(
   const parts = diffs.map(
     (d) => `${shortTarget(d.target)} is ${onOff(d.actual)} (${WHY_WORDS[d.why]})`,
   );
-  return `${output}: engine wants ${onOff(wish)}, ${parts.join(', ')}`;
+  const word = OUTPUT_WORDS[output].replace(/ output$/, '').toLowerCase();
+  return `${word}: engine wants ${onOff(wish)}, ${parts.join(', ')}`;
 }

@@ -116,7 +116,7 @@ describeWithQt([QML])('device and settings pages, rendered', () => {
     const r = render('Device.qml', 'relay-test-running');
     expect(r.texts).not.toContain('Only in dry run — turn on dry run first');
     expect(valueAfter(r.texts, 'Load output')).toBe('Allowed');
-    expect(r.texts).toContain('Actual: load: engine wants ON, relay 1 is OFF (relay test)');
+    expect(r.texts).toContain('Engine wants ON, relay 1 is OFF (relay test)');
     expect(valueAfter(r.texts, 'Last test')).toBe('Load output: test, forced OFF (relay 1 OFF)');
     const i = r.texts.indexOf('Load output: force off');
     expect(r.texts.slice(i + 1, i + 3)).toEqual([

@@ -112,4 +112,10 @@ test('actual beside the wish: one sentence per output, "" when they agree', () =
       { target: 'gpio relay_2/value', actual: true, why: 'dryRun' },
     ]),
   ).toBe('charge: engine wants OFF, gpio relay_2/value is ON (dry run: not driven)');
+  // seen in the real gui-v2: the pre-alarm's sentence began with the internal name "preAlarm"
+  expect(
+    outputDifference('preAlarm', false, [
+      { target: 'gpio prealarm/value', actual: true, why: 'test' },
+    ]),
+  ).toBe('pre-alarm: engine wants OFF, gpio prealarm/value is ON (relay test)');
 });

@@ -24,9 +24,10 @@ export function parseRunScript(text: string): RunFlags {
   const env: Record<string, string> = {};
   for (const m of text.matchAll(/^\s*export\s+([A-Z_][A-Z0-9_]*)=(\S+)\s*$/gm)) env[m[1]] = m[2];
   const exec =
-    /^\s*exec\s+(?:env\s+)?((?:[A-Z_][A-Z0-9_]*=\S+\s+)*)node\s+([^"\n]*?)\s*"\$app/m.exec(
+    /^\s*exec\s+(?:env\s+)?((?:[A-Z_][A-Z0-9_]*=\S+\s+)*)(?:node|"\$node")\s+([^"\n]*?)\s*"\$app/m.exec(
       text.replace(/\\\n\s*/g, ' '),
     );
+  // `exec node …` (0.2.x) or `exec "$node" …` (0.3.0: the Node chosen by install.sh).
   if (!exec) throw new Error('run script: no `exec node ... "$app/smallbms.js"` line');
   for (const a of exec[1].trim().split(/\s+/).filter(Boolean)) {
     const i = a.indexOf('=');

@@ -244,21 +244,25 @@ describe('restarts with healthy lines', () => {
   test('a line source that hangs: outputs held for the 3 s start-up hold, then safe (FAULT)', async () => {
     const run = r!;
     await run.stop();
-    // A service that owns its name but answers nothing (stopped with SIGSTOP): its line
-    // stays unread (the monitor's calls wait 5 s), longer than the start-up hold.
+    // A service that owns its name but answers nothing: every method call to it is taken
+    // and never replied to (no SIGSTOP, whose timing against the name request was a race).
+    // Its line stays unread (the monitor's calls wait 5 s), longer than the start-up hold.
     const hung = spawn(
       process.execPath,
       [
         '-e',
-        `require('dbus-next').sessionBus({ busAddress: process.argv[1] })` +
-          `.requestName('com.victronenergy.battery.hung', 0).then(() => console.log('owned'))`,
+        `const b = require('dbus-next').sessionBus({ busAddress: process.argv[1] });` +
+          `b.addMethodHandler(() => true);` +
+          `b.requestName('com.victronenergy.battery.hung', 0).then((r) => console.log('owned', r))`,
         run.gx.address!,
       ],
       { cwd: path.resolve(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'inherit'] },
     );
     try {
-      await new Promise<void>((resolve) => hung.stdout.on('data', () => resolve()));
-      hung.kill('SIGSTOP');
+      const owned = await new Promise<string>((resolve) =>
+        hung.stdout.on('data', (d: Buffer) => resolve(String(d).trim())),
+      );
+      expect(owned).toBe('owned 1'); // DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER
       const configText = fs.readFileSync(run.gx.configFile, 'utf8');
       const config = JSON.parse(configText) as { lines: Record<string, unknown> };
       config.lines.chargeAllowed = {
@@ -281,6 +285,7 @@ describe('restarts with healthy lines', () => {
         await sleep(5);
       }
       process.stdout.write(`hung line source: charge relay held for ${offAt} ms after spawn\n`);
+
       // Held (still on) while the line was unread, off once the hold ran out.
       expect(offAt).toBeGreaterThanOrEqual(3000);
       expect(offAt).toBeLessThan(3000 + 1500);

@@ -286,6 +286,10 @@ describe('restarts with healthy lines', () => {
       }
       process.stdout.write(`hung line source: charge relay held for ${offAt} ms after spawn\n`);
 
+      if (offAt < 3000) {
+        await sleep(300);
+        process.stdout.write(`EARLY: ${JSON.stringify(readEvents(run.gx).slice(-4))}\n`);
+      }
       // Held (still on) while the line was unread, off once the hold ran out.
       expect(offAt).toBeGreaterThanOrEqual(3000);
       expect(offAt).toBeLessThan(3000 + 1500);

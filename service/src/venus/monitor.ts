@@ -9,7 +9,7 @@
  * Only services somebody watches are scanned. The method calls themselves (GetItems, GetValue,
  * SetValue, ListNames, GetNameOwner) are in remote-calls.ts.
  */
-import { Typed, type Bus, type BusSignal } from './bus-api';
+import { BusCallError, Typed, type Bus, type BusSignal } from './bus-api';
 import type { RemoteValues, ValueUpdate, VeValue } from './api';
 import { BUSITEM, RemoteCalls } from './remote-calls';
 import { plain, sameValue } from './values';
@@ -186,14 +186,26 @@ export class ServiceMonitor implements RemoteValues {
     };
     this.services.set(service, tracked);
     const t = tracked;
-    this.calls.nameOwner(service).then(
-      ([owner]) => {
-        if (t.generation === 0 && typeof owner === 'string') this.appeared(service, t, owner);
-      },
-      () => {
-        if (t.generation === 0) this.left(service, t);
-      },
-    );
+    // Only "no owner" (or our own connection gone) means absent. Any other failure (a
+    // timeout, a busy start-up) is asked again, a few times, before the service counts as
+    // gone: a line must not turn unhealthy because one call failed.
+    const ask = (attempt: number): void => {
+      this.calls.nameOwner(service).then(
+        ([owner]) => {
+          if (t.generation === 0 && typeof owner === 'string') this.appeared(service, t, owner);
+        },
+        (err: unknown) => {
+          if (t.generation !== 0 || this.services.get(service) !== t) return;
+          const name = err instanceof BusCallError ? err.errorName : '';
+          if (name.endsWith('.NameHasNoOwner') || name.endsWith('.Disconnected') || attempt >= 4) {
+            this.left(service, t);
+          } else {
+            setTimeout(() => ask(attempt + 1), 200).unref?.();
+          }
+        },
+      );
+    };
+    ask(0);
     return tracked;
   }
 

@@ -102,6 +102,46 @@ describe('ServiceMonitor', () => {
     expect(updates[0]).toEqual({ value: 42, present: true });
   });
 
+  test('a service that appeared but has not answered its scan is not reported as "present, no value"', async () => {
+    // A service that owns its name and answers its scan only when the test says so.
+    const producer: Bus = await bus.connect();
+    const held: (() => void)[] = [];
+    producer.addMethodHandler((call) => {
+      if (call.member !== 'GetItems') return false;
+      held.push(() =>
+        producer.reply(call, 'a{sa{sv}}', [{ '/Io/AllowToCharge': { Value: new Typed('i', 1) } }]),
+      );
+      return true;
+    });
+    const SLOW = 'com.victronenergy.battery.slow';
+    await producer.requestName(SLOW);
+    const m = await monitor();
+    // The name owner is known (the scan is under way) before the watchers come: the race a
+    // line met on a busy start, when the GetNameOwner reply came before the watch's report.
+    const presence: boolean[] = [];
+    m.onPresence(SLOW, (p) => presence.push(p));
+    await until(() => held.length === 1, 'scan asked');
+    const updates: ValueUpdate[] = [];
+    const groups: Map<string, ValueUpdate>[] = [];
+    m.watch(SLOW, '/Io/AllowToCharge', (u) => updates.push(u));
+    m.watchMany(SLOW, ['/Io/AllowToCharge'], (g) => groups.push(g));
+    await sleep(200);
+    expect(updates).toEqual([]); // 0.3.0 said { value: undefined, present: true } here
+    expect(groups).toEqual([]);
+    expect(presence).toEqual([]);
+    held[0]!();
+    await until(() => updates.length === 1 && groups.length === 1, 'scan answered');
+    expect(updates[0]).toEqual({ value: 1, present: true });
+    expect(groups[0]!.get('/Io/AllowToCharge')).toEqual({ value: 1, present: true });
+    expect(presence).toEqual([true]);
+    // Once known, a new watcher is told at once.
+    const late: ValueUpdate[] = [];
+    m.watch(SLOW, '/Io/AllowToCharge', (u) => late.push(u));
+    await until(() => late.length === 1, 'late watcher');
+    expect(late[0]).toEqual({ value: 1, present: true });
+    producer.disconnect();
+  });
+
   test('setValue through systemcalc: a relay switches and its gpio file follows; a disabled relay refuses', async () => {
     const gpioRoot = mkdtempSync(join(tmpdir(), 'smallbms-gpio-'));
     await started(new LocalSettingsStandIn({ address: bus.address() }));

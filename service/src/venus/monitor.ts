@@ -63,6 +63,13 @@ interface Tracked {
   presence: Set<PresenceListener>;
   /** Bumped on every appearance, so a slow scan of a previous owner is ignored. */
   generation: number;
+  /**
+   * What we know is complete: the service is absent, or present and its scan answered.
+   * Between an appearance and the end of its scan the values are not known yet: a new
+   * watcher then waits for the scan (which tells everyone) instead of being told "present,
+   * no value", which a line would take for an invalid reading.
+   */
+  known: boolean;
   /** Paths a signal changed while a scan ran: newer than (or as new as) its reply. */
   signalled?: Set<string>;
   /** The signal rules installed for this service. */
@@ -118,7 +125,7 @@ export class ServiceMonitor implements RemoteValues {
     this.updateRules(service, tracked);
     // "Soon after the call": the current knowledge, unless the first scan will tell.
     setImmediate(() => {
-      if (set?.has(onUpdate) && tracked.generation > 0) onUpdate(this.current(tracked, path));
+      if (set?.has(onUpdate) && tracked.known) onUpdate(this.current(tracked, path));
     });
     return () => {
       set?.delete(onUpdate);
@@ -136,7 +143,7 @@ export class ServiceMonitor implements RemoteValues {
     tracked.groups.add(group);
     this.updateRules(service, tracked);
     setImmediate(() => {
-      if (tracked.groups.has(group) && tracked.generation > 0) this.tellGroup(tracked, group);
+      if (tracked.groups.has(group) && tracked.known) this.tellGroup(tracked, group);
     });
     return () => {
       tracked.groups.delete(group);
@@ -153,8 +160,7 @@ export class ServiceMonitor implements RemoteValues {
     const tracked = this.track(service);
     tracked.presence.add(listener);
     setImmediate(() => {
-      if (tracked.presence.has(listener) && tracked.generation > 0)
-        listener(tracked.owner !== undefined);
+      if (tracked.presence.has(listener) && tracked.known) listener(tracked.owner !== undefined);
     });
     return () => tracked.presence.delete(listener);
   }
@@ -182,6 +188,7 @@ export class ServiceMonitor implements RemoteValues {
       groups: new Set(),
       presence: new Set(),
       generation: 0,
+      known: false,
       rules: [],
     };
     this.services.set(service, tracked);
@@ -256,6 +263,7 @@ export class ServiceMonitor implements RemoteValues {
     if (tracked.owner) this.byOwner.delete(tracked.owner);
     tracked.owner = owner;
     tracked.generation++;
+    tracked.known = false;
     tracked.values.clear();
     this.byOwner.set(owner, service);
     void this.scan(service, tracked, tracked.generation);
@@ -266,6 +274,7 @@ export class ServiceMonitor implements RemoteValues {
     const wasPresent = tracked.owner !== undefined;
     tracked.owner = undefined;
     tracked.generation++;
+    tracked.known = true;
     tracked.values.clear();
     if (wasPresent) this.log(`monitor: ${service} left the bus`);
     for (const listener of tracked.presence) listener(false);
@@ -286,6 +295,7 @@ export class ServiceMonitor implements RemoteValues {
     const signalled = tracked.signalled;
     tracked.signalled = undefined;
     for (const [path, value] of found) if (!signalled?.has(path)) tracked.values.set(path, value);
+    tracked.known = true;
     this.log(`monitor: ${service} scanned, ${found.size} paths`);
     for (const listener of tracked.presence) listener(true);
     this.tellAll(tracked);

@@ -109,15 +109,15 @@ test('the demo tells every step of the story, passes its checks, exits 0 and cle
   expect(code).toBe(0);
   for (const step of STORY) expect(out).toContain(step.title);
   // The story's key moments, as the timeline prints them.
-  expect(out).toMatch(/state NORMAL → PRE_ALARM/);
-  expect(out).toMatch(/state PRE_ALARM → LOADS_OFF_UV/);
+  expect(out).toMatch(/Normal → Pre-alarm: the BMS raised its pre-alarm/);
+  expect(out).toMatch(/Pre-alarm → Loads off \(cell under-voltage\)/);
   expect(out).toMatch(/✓ pre-alarm on 3\d\.\d s before the UV load disconnect/);
-  expect(out).toMatch(/state PRE_ALARM → LOADS_OFF_SOC/);
+  expect(out).toMatch(/Pre-alarm → Loads off \(low SoC\)/);
   expect(out).toMatch(/low-SoC shutdown in \d+ s/);
   expect(out).toMatch(/charge detected/);
-  expect(out).toMatch(/state NORMAL → REMOTE_OFF/);
-  expect(out).toMatch(/state NORMAL → FAULT/);
-  expect(out).toMatch(/alarm bmsCable 0 → 2/);
+  expect(out).toMatch(/Normal → Remote off/);
+  expect(out).toMatch(/Normal → Fault/);
+  expect(out).toMatch(/BMS cable: alarm/);
   expect(out).toMatch(/✓ every one of the \d+ events was one the story expects/);
   expect(out).toContain('✓ MQTT: retained state on the broker');
   expect(out).not.toContain('✗');
@@ -151,9 +151,7 @@ test('an event the story does not expect fails the demo at once, even if it is o
   replaceFile(input, '0\n');
   const code = await demo.done;
   const out = demo.out();
-  expect(out).toMatch(
-    /✗ unexpected event during step 1 \("evening: [^"]*"\): state NORMAL → FAULT/,
-  );
+  expect(out).toMatch(/✗ unexpected event during step 1 \("evening: [^"]*"\): Normal → Fault/);
   expect(out).toContain('demo FAILED');
   expect(out).not.toContain('demo passed');
   expect(out).not.toContain('(saw '); // caught by the event, not by an end-of-step check
@@ -198,7 +196,7 @@ test('--keep: once the story has ended, what the user does is printed, not judge
   const root = /simulated GX in (\S+),/.exec(demo.out())![1];
   replaceFile(path.join(root, 'gpio', 'digital_input_4', 'value'), '1\n');
   // The story's own remote-off was step 13; this is the second.
-  await demo.waitFor(/state NORMAL → REMOTE_OFF[\s\S]*state NORMAL → REMOTE_OFF/, 30000);
+  await demo.waitFor(/Normal → Remote off[\s\S]*Normal → Remote off/, 30000);
   await new Promise((r) => setTimeout(r, 300));
   expect(demo.out()).not.toContain('✗');
   expect(demo.out()).not.toContain('unexpected event');

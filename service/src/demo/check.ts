@@ -5,6 +5,7 @@
  * Once the story has ended (`end`), events are no longer judged: with `--keep` the user acts.
  */
 import { eventWhat, type HistoryEvent } from '../status';
+import { eventSentence } from '../words';
 import { START_EVENTS, type StoryStep } from './story';
 
 export class StoryCheck {
@@ -39,7 +40,7 @@ export class StoryCheck {
     const what = eventWhat(e);
     if (allowed.includes(what)) return null;
     const during = step < 0 ? 'start-up' : `step ${step + 1} ("${this.steps[step].title}")`;
-    const problem = `unexpected event during ${during}: ${what} (${e.reason})`;
+    const problem = `unexpected event during ${during}: ${eventSentence(e)}`;
     this.problems.push(problem);
     this.fail(problem);
     return problem;

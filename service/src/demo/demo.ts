@@ -16,6 +16,7 @@ import { StoryCheck } from './check';
 import { Lifetime } from './lifetime';
 import { STORY, type StoryStep } from './story';
 import { Timeline } from './timeline';
+import { stateWords } from '../words';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -216,7 +217,8 @@ async function runStory(
     const line = status();
     if (line) io.log(`        ${line}`);
     const ok = seen === step.expect;
-    result.checks.push({ what: `t=${step.at}s → ${step.expect}${ok ? '' : ` (saw ${seen})`}`, ok });
+    const saw = ok ? '' : ` (saw ${stateWords(seen)})`;
+    result.checks.push({ what: `t=${step.at} s: ${stateWords(step.expect)}${saw}`, ok });
     result.ok &&= ok;
   }
   for (const leadMs of timeline.uvLeadsMs()) {

@@ -5,7 +5,8 @@
  */
 import * as fs from 'node:fs';
 import type { CliIo } from '../io';
-import { eventWhat, type HistoryEvent } from '../status';
+import type { HistoryEvent } from '../status';
+import { eventSentence } from '../words';
 import { parseEventLines } from '../store/event-lines';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -106,8 +107,7 @@ export class Timeline {
     const sim = Math.max(0, ((Date.parse(e.wallTime) - this.startWall) * this.speed) / 1000);
     const o = this.outputs;
     const outs = `[load ${o.load ? 'ON ' : 'off'} charge ${o.charge ? 'ON ' : 'off'} pre-alarm ${o.preAlarm ? 'ON ' : 'off'}]`;
-    this.io.log(
-      `        t=${sim.toFixed(1).padStart(6)} s  ${eventWhat(e).padEnd(36)} ${outs}  ${e.reason}`,
-    );
+    // The outputs after the event, then the event in the words of `smallbms events`.
+    this.io.log(`        t=${sim.toFixed(1).padStart(6)} s  ${outs}  ${eventSentence(e)}`);
   }
 }

@@ -12,12 +12,13 @@ import { SimBoard } from '../../service/hw/simboard';
 
 const READER = `
 const fs = require('fs');
-const [file, ms] = process.argv.slice(1);
+const [file, stop] = process.argv.slice(1);
 const bad = new Map();
 let reads = 0;
-const end = Date.now() + Number(ms);
 process.stdout.write('ready\\n');
-while (Date.now() < end) {
+// Until the writer says it is done (a stop file), and at least 2000 reads: counts, not time,
+// so a busy machine slows the test down instead of failing it.
+while (reads < 2000 || reads % 100 !== 0 || !fs.existsSync(stop)) {
   let text;
   try { text = fs.readFileSync(file, 'utf8'); } catch (e) { text = 'error ' + e.code; }
   reads++;
@@ -33,27 +34,34 @@ afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 test('a reader never sees an empty or partial value while inputs change', async () => {
   const board = SimBoard.create(root);
   const file = board.inputPath(1);
-  const reader = spawn(process.execPath, ['-e', READER, file, '1500'], { stdio: 'pipe' });
+  const stop = path.join(root, 'stop');
+  const reader = spawn(process.execPath, ['-e', READER, file, stop], { stdio: 'pipe' });
   let out = '';
   reader.stdout.on('data', (d: Buffer) => (out += d.toString()));
   await new Promise<void>((r) => {
     const ready = (): void => (out.includes('ready') ? r() : undefined);
     reader.stdout.on('data', ready);
   });
-  let writes = 0;
   const done = new Promise<void>((r) => reader.once('exit', () => r()));
   let running = true;
   void done.then(() => (running = false));
+  // At least 5000 changes and 1 s of them, then the reader is told to finish its reads.
+  let writes = 0;
+  const started = Date.now();
   while (running) {
     for (let i = 0; i < 200; i++) board.setInput(1, (writes++ % 2) as 0 | 1);
+    if (writes >= 5000 && Date.now() - started >= 1000 && !fs.existsSync(stop)) {
+      fs.writeFileSync(stop, '');
+    }
     await new Promise((r) => setImmediate(r));
   }
   const result = JSON.parse(out.split('\n')[1]) as { reads: number; bad: [string, number][] };
-  expect(writes).toBeGreaterThan(1000);
-  expect(result.reads).toBeGreaterThan(1000);
+  expect(writes).toBeGreaterThanOrEqual(5000);
+  expect(result.reads).toBeGreaterThanOrEqual(2000);
   expect(result.bad).toEqual([]);
   // No temporary file is left beside the value.
   expect(fs.readdirSync(path.dirname(file))).toEqual(['value']);
+  expect(reader.exitCode).toBe(0);
 });
 
 test('relay values and raw content are replaced atomically too', () => {

@@ -86,6 +86,11 @@ const PHRASES: Array<[RegExp, string | ((...m: string[]) => string)]> = [
     /\bline (\w+) (asserted|released|unhealthy|unknown|not wired)\b/g,
     (_m, r, st) => `${LINE_WORDS[r as LineRole] ?? r} line ${st}`,
   ],
+  // "remote off (why, why)": the whys alone say it ("Normal → Remote off: the remote on/off
+  // switch is off"); "remote on" (leaving REMOTE_OFF), not "remote on/off".
+  [/\bremote off \(([^)]*)\)/g, (_m, why) => why],
+  [/\bremote on(?![\w/])/g, 'switched on again (remote on/off)'],
+  [/\bremote line released\b/g, 'the remote on/off switch is off'],
   [/\bsoftware \/Mode standby\b/g, 'standby set in the console, VRM or MQTT'],
   [/\bcharging blocked\b/g, 'charging not allowed'],
   [/\bcharge rule met\b/g, 'charging allowed'],

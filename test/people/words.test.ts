@@ -88,7 +88,35 @@ test.each([
       to: 'REMOTE_OFF',
       reason: 'remote off (software /Mode standby)',
     },
-    'Normal → Remote off: remote off (standby set in the console, VRM or MQTT)',
+    'Normal → Remote off: standby set in the console, VRM or MQTT',
+  ],
+  [
+    {
+      kind: 'state',
+      name: 'state',
+      from: 'NORMAL',
+      to: 'REMOTE_OFF',
+      reason: 'remote off (software /Mode standby, remote line released)',
+    },
+    'Normal → Remote off: standby set in the console, VRM or MQTT, the remote on/off switch is off',
+  ],
+  [
+    {
+      kind: 'output',
+      name: 'charge',
+      from: true,
+      to: false,
+      reason: 'charging blocked: remote off (remote line released)',
+    },
+    'Charge output OFF: charging not allowed: the remote on/off switch is off',
+  ],
+  [
+    { kind: 'state', name: 'state', from: 'REMOTE_OFF', to: 'NORMAL', reason: 'remote on' },
+    'Remote off → Normal: switched on again (remote on/off)',
+  ],
+  [
+    { kind: 'state', name: 'state', from: 'NORMAL', to: 'FAULT', reason: 'line remote unhealthy' },
+    'Normal → Fault: remote on/off line unhealthy',
   ],
 ])('sentence %#', (fields, sentence) => {
   expect(eventSentence(ev(fields as Partial<HistoryEvent>))).toBe(sentence);

@@ -97,6 +97,15 @@ const PHRASES: Array<[RegExp, string | ((...m: string[]) => string)]> = [
   [/\bevery wired line read\b/g, 'every BMS line has been read'],
   [/\bpre-alarm causes cleared\b/g, 'nothing calls for the pre-alarm any more'],
   [/\brequired lines healthy again\b/g, 'the BMS lines read well again'],
+  // Commissioning: who asked is the console, the CLI or MQTT (all through this path), and a
+  // relay is "relay 1" for people, not its systemcalc path.
+  [/^D-Bus \/Bms\/TestOutput: (?:test ended, )?/, ''],
+  [/^not driven \(.*\bonly in dry run\b.*\)$/, 'relay tests work only in dry run'],
+  [/\b(relay \d+) \(com\.victronenergy\.system \/Relay\/\d+\/State\)/g, '$1'],
+  [
+    /\bset by D-Bus \/Bms\/DryRun(?: \(console, smallbms dry-run or MQTT\))?/g,
+    'set in the console, with smallbms dry-run or over MQTT',
+  ],
 ];
 
 /** An engine reason in plain words (unknown phrases pass unchanged). */
@@ -133,6 +142,17 @@ export function eventWhatWords(e: EventFields): string {
       if (e.name === 'dryRun') return `Dry run ${e.to === true ? 'on' : 'off'}`;
       const output = e.name.replace(/^test-output /, '') as OutputName;
       const label = (OUTPUT_WORDS[output] ?? output).toLowerCase();
+      // Refused (outside dry run) or failed: nothing was forced, and the words must say so.
+      if (/\bonly in dry run\b/i.test(e.reason)) {
+        return e.reason.includes(TEST_ENDED)
+          ? `Relay test refused: ${label} left as it was`
+          : `Relay test refused: ${label} was not forced ${onOff(e.to)}`;
+      }
+      if (/: not driven \(/.test(e.reason)) {
+        return e.reason.includes(TEST_ENDED)
+          ? `Relay test ended: ${label} could not be driven back`
+          : `Relay test: ${label} could not be forced ${onOff(e.to)}`;
+      }
       if (e.reason.includes(TEST_ENDED)) return `Relay test ended: ${label} back ${onOff(e.to)}`;
       return `Relay test: ${label} forced ${onOff(e.to)}`;
     }
@@ -167,6 +187,10 @@ export const TEST_ENDED = 'test ended';
 
 /** Why a relay test is refused outside dry run, as the console and the CLI say it. */
 export const TEST_ONLY_IN_DRY_RUN = 'Only in dry run — turn on dry run first';
+
+/** A refused relay test, as /Bms/TestOutput/Result and `smallbms test-output` say it. */
+export const TEST_REFUSED =
+  "Refused: only in dry run — turn on dry run first (smallbms dry-run on, or the console's Dry run)";
 
 const WHY_WORDS = {
   test: 'relay test',

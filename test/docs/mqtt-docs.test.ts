@@ -187,6 +187,12 @@ test('the README examples of Home Assistant configs match the published ones, ke
           v: typeof real[k] === 'string' ? docTopic(String(real[k])) : real[k],
         });
     }
+    // The version shown is this release's (a trial found 0.2.1 in the 0.3.0 README).
+    const version = (o: Record<string, unknown>, k: string): unknown =>
+      (o[k] as { sw_version?: unknown } | undefined)?.sw_version;
+    for (const k of ['device', 'origin']) {
+      if (k in real) expect({ k, v: version(documented, k) }).toEqual({ k, v: version(real, k) });
+    }
   }
 });
 

@@ -26,6 +26,7 @@ import * as fs from 'node:fs';
 import { ensureBundle } from '../../scripts/bundle.js';
 import type { HistoryEvent } from '../../service/src/status';
 import { serviceNode } from '../helpers/runtime';
+import { TEST_REFUSED } from '../../service/src/words';
 
 const SPEED = 20;
 let r: Running;
@@ -238,14 +239,17 @@ test('dry run drives nothing; test-output works only in dry run', async () => {
   // Outside dry run the CLI is refused with the service's reason, and nothing moves.
   const refused = await cli(r.gx.address, ['test-output', 'load', 'off']);
   expect(refused.code).toBe(1);
-  expect(refused.stderr).toBe('Refused: Only in dry run — turn on dry run first\n');
-  expect(await r.value('/Bms/TestOutput/Result')).toBe(
-    'Refused: Only in dry run — turn on dry run first',
-  );
+  expect(refused.stderr).toBe(`${TEST_REFUSED}\n`);
+  expect(await r.value('/Bms/TestOutput/Result')).toBe(TEST_REFUSED);
   expect(relays()).toEqual([1, 1]);
   // Each test-output is an event, refused or not.
   const refusedEvent = await waitEvent(r.gx, isControl('test-output load', false), 'refused');
   expect(refusedEvent.reason).toMatch(/^D-Bus \/Bms\/TestOutput: not driven \(.*only in dry run/);
+  // …and it reads as refused, not as done.
+  const refusedWords = await cli(r.gx.address, ['events', '--config', r.gx.configFile, '-n', '1']);
+  expect(refusedWords.stdout).toMatch(
+    / Relay test refused: load output was not forced OFF \(relay tests work only in dry run\)$/m,
+  );
 
   // `smallbms dry-run` reads and sets /Bms/DryRun over D-Bus, as the console does.
   const shown = await cli(r.gx.address, ['dry-run']);
@@ -264,14 +268,18 @@ test('dry run drives nothing; test-output works only in dry run', async () => {
     reason: expect.stringMatching(/D-Bus \/Bms\/DryRun/),
   });
   await waitValue(r, '/Bms/Notes', (v) => String(v).includes(DRY_NOTE), 'dry-run note');
-  expect(String(await r.value('/Bms/Notes'))).toContain('(set by D-Bus /Bms/DryRun');
+  expect(String(await r.value('/Bms/Notes'))).toContain(
+    '(set in the console, with smallbms dry-run or over MQTT)',
+  );
   const status = await cli(r.gx.address, ['status']);
   expect(status.stdout).toMatch(/^notes {6}dry run: outputs are not driven, protection is off/m);
   expect(status.stdout).toMatch(
-    /^last event \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+00:00 Dry run on: set by D-Bus \/Bms\/DryRun/m,
+    /^last event \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+00:00 Dry run on: set in the console, with smallbms dry-run or over MQTT$/m,
   );
   const events = await cli(r.gx.address, ['events', '--config', r.gx.configFile, '-n', '1']);
-  expect(events.stdout).toMatch(/ Dry run on: set by D-Bus \/Bms\/DryRun/);
+  expect(events.stdout).toMatch(
+    / Dry run on: set in the console, with smallbms dry-run or over MQTT$/m,
+  );
   expect(await r.value('/Bms/TestOutput/Available')).toBe(1);
   const mark = lastSeq(r.gx);
   // Sample every target file all along the PRE_ALARM → LOADS_OFF_UV cycle.
@@ -342,6 +350,10 @@ test('dry run drives nothing; test-output works only in dry run', async () => {
   );
   expect(await r.value('/Bms/TestOutput/Charge')).toBe(0);
   await waitValue(r, '/Bms/Actual/ChargeText', (v) => v === '', 'charge agrees again');
+  // A second stop: no test runs, and the CLI says so (not the last result, of any output).
+  const again = await cli(r.gx.address, ['test-output', 'charge', 'stop']);
+  expect(again.code).toBe(0);
+  expect(again.stdout).toBe('Charge output: no relay test was running, nothing to stop\n');
 
   // Dry run off: the targets follow the engine again (load off for UV, charge allowed).
   const off = await cli(r.gx.address, ['dry-run', 'off']);
@@ -367,7 +379,9 @@ test('dry run across restarts: the live switch persists until the config is edit
     expect((await cli(r.gx.address, ['dry-run', 'on'])).code).toBe(0);
     await r.restart();
     expect(await dryRun()).toBe(1);
-    await waitValue(r, '/Bms/Notes', (v) => String(v).includes('set by D-Bus /Bms/DryRun'));
+    await waitValue(r, '/Bms/Notes', (v) =>
+      String(v).includes('set in the console, with smallbms dry-run or over MQTT'),
+    );
     const warns = (): string[] =>
       r
         .log()
@@ -442,7 +456,9 @@ test('/Mode written as a bare int32 (dbus-send style) and standby survives a res
   expect(Number(code)).toBe(0);
   await waitValue(r, '/Bms/State', (v) => v === 5, 'REMOTE_OFF');
   await waitFor(relays, (v) => v[0] === 0 && v[1] === 0, 'both relays off');
-  expect(String(await r.value('/Bms/LastEvent'))).toMatch(/REMOTE_OFF|off/);
+  expect(String(await r.value('/Bms/LastEvent'))).toMatch(
+    /standby set in the console, VRM or MQTT$/,
+  );
 
   // Restart: the user's standby must hold; the relays never come on meanwhile.
   const seen = new Set<string>();

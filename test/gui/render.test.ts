@@ -7,6 +7,7 @@
  * and the writes that the controls make.
  */
 import fs from 'fs';
+import { TEST_REFUSED } from '../../service/src/words';
 import os from 'os';
 import path from 'path';
 import { QML, describeWithQt, renderPage, type RenderResult } from './qt';
@@ -107,9 +108,7 @@ describeWithQt([QML])('device and settings pages, rendered', () => {
 
   it('a refused relay test says why on the page', () => {
     const r = render('Device.qml', 'relay-test-refused');
-    expect(valueAfter(r.texts, 'Last test')).toBe(
-      'Refused: Only in dry run — turn on dry run first',
-    );
+    expect(valueAfter(r.texts, 'Last test')).toBe(TEST_REFUSED);
   });
 
   it("relay test running: Stop offered, the relay's level beside the engine's wish, the result", () => {

@@ -78,7 +78,51 @@ test.each([
       to: true,
       reason: "D-Bus /Bms/TestOutput: test ended, back to the engine's level: driven (relay 1: ok)",
     },
-    "Relay test ended: load output back ON (D-Bus /Bms/TestOutput: test ended, back to the engine's level: driven (relay 1: ok))",
+    "Relay test ended: load output back ON (back to the engine's level: driven (relay 1: ok))",
+  ],
+  [
+    {
+      kind: 'control',
+      name: 'dryRun',
+      from: false,
+      to: true,
+      reason: 'set by D-Bus /Bms/DryRun (console, smallbms dry-run or MQTT)',
+    },
+    'Dry run on: set in the console, with smallbms dry-run or over MQTT',
+  ],
+  // Seen in a new-user trial: a refused test read "Relay test: load output forced OFF".
+  [
+    {
+      kind: 'control',
+      name: 'test-output load',
+      from: null,
+      to: false,
+      reason:
+        'D-Bus /Bms/TestOutput: not driven (relay 1 (com.victronenergy.system /Relay/0/State): only in dry run: turn on dry run first)',
+    },
+    'Relay test refused: load output was not forced OFF (relay tests work only in dry run)',
+  ],
+  [
+    {
+      kind: 'control',
+      name: 'test-output charge',
+      from: null,
+      to: true,
+      reason:
+        'D-Bus /Bms/TestOutput: driven (relay 2 (com.victronenergy.system /Relay/1/State): ok)',
+    },
+    'Relay test: charge output forced ON (driven (relay 2: ok))',
+  ],
+  [
+    {
+      kind: 'control',
+      name: 'test-output charge',
+      from: null,
+      to: true,
+      reason:
+        'D-Bus /Bms/TestOutput: not driven (relay 2 (com.victronenergy.system /Relay/1/State): refused by systemcalc)',
+    },
+    'Relay test: charge output could not be forced ON (not driven (relay 2: refused by systemcalc))',
   ],
   [
     {

@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import type { OutputName } from '../core/types';
 import type { DriveReport } from '../../hw/targets/target-events';
-import { OUTPUT_WORDS, TEST_ENDED, TEST_ONLY_IN_DRY_RUN, shortTarget } from '../words';
+import { OUTPUT_WORDS, TEST_ENDED, TEST_REFUSED, shortTarget } from '../words';
 import { dryRunNote, loadControls, saveControls, type Controls } from './controls';
 
 /** Who set dry run over D-Bus: the console, `smallbms dry-run`, or MQTT W/ (dbus-mqtt). */
@@ -89,7 +89,7 @@ export class UserControls {
     const label = OUTPUT_WORDS[output];
     const onOff = (on: boolean): string => (on ? 'ON' : 'OFF');
     if (!this.controls.dryRun) {
-      this.testText = `Refused: ${TEST_ONLY_IN_DRY_RUN}`;
+      this.testText = TEST_REFUSED;
     } else if (reports.length === 0) {
       this.testText = `${label}: no target configured, nothing to test`;
     } else {

@@ -9,6 +9,8 @@ import { positionals, type CliIo } from '../io';
 import { notRunning, targetService, withBus } from './remote';
 import { Typed } from '../venus/bus';
 import { plain } from '../venus/values';
+import { OUTPUT_WORDS } from '../words';
+import type { OutputName } from '../core/types';
 
 const PATHS: Record<string, string> = {
   load: '/Bms/TestOutput/Load',
@@ -28,7 +30,7 @@ export async function testOutputCommand(argv: string[], io: CliIo): Promise<numb
   }
   const service = await targetService(argv);
   try {
-    const [code, result] = await withBus(async (bus) => {
+    const [code, result, acted] = await withBus(async (bus) => {
       const call = (member: string, path: string, body?: Typed[]) =>
         bus.call({
           destination: service,
@@ -37,13 +39,29 @@ export async function testOutputCommand(argv: string[], io: CliIo): Promise<numb
           member,
           ...(body ? { signature: 'v', body } : {}),
         });
+      // /Bms/TestOutput/<Output> is 0 when no test runs: a stop then changes nothing (a
+      // BusItem SetValue to its own value is not an action), so say so instead of printing
+      // the last result, which may be another output's.
+      const [now] = await call('GetValue', PATHS[output]);
+      if (level === 'stop' && plain(now) === 0) return [0, null, false] as const;
       const [c] = await call('SetValue', PATHS[output], [new Typed('i', VALUES[level])]);
       const [r] = await call('GetValue', '/Bms/TestOutput/Result').catch(() => [undefined]);
-      return [c, plain(r)] as const;
+      return [c, plain(r), true] as const;
     });
-    const said = typeof result === 'string' && result !== '' ? result : null;
+    const label = OUTPUT_WORDS[output as OutputName];
+    if (!acted) {
+      io.log(`${label}: no relay test was running, nothing to stop`);
+      return 0;
+    }
+    // The service's result in words, when it is about this output (or a refusal).
+    const said =
+      typeof result === 'string' && (result.startsWith(`${label}:`) || result.startsWith('Refused'))
+        ? result
+        : null;
     if (code === 0) {
-      io.log(said ?? `${output} ${level === 'stop' ? 'test ended' : `driven ${level}`}`);
+      io.log(
+        said ?? `${label}: ${level === 'stop' ? 'test ended' : `forced ${level.toUpperCase()}`}`,
+      );
       return 0;
     }
     io.error(

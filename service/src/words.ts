@@ -87,9 +87,9 @@ const PHRASES: Array<[RegExp, string | ((...m: string[]) => string)]> = [
     (_m, r, st) => `${LINE_WORDS[r as LineRole] ?? r} line ${st}`,
   ],
   // "remote off (why, why)": the whys alone say it ("Normal → Remote off: the remote on/off
-  // switch is off"); "remote on" (leaving REMOTE_OFF), not "remote on/off".
+  // switch is off"); "remote on" (leaving REMOTE_OFF, whoever switched it), not "remote on/off".
   [/\bremote off \(([^)]*)\)/g, (_m, why) => why],
-  [/\bremote on(?![\w/])/g, 'switched on again (remote on/off)'],
+  [/\bremote on(?![\w/])/g, 'remote on again'],
   [/\bremote line released\b/g, 'the remote on/off switch is off'],
   [/\bsoftware \/Mode standby\b/g, 'standby set in the console, VRM or MQTT'],
   [/\bcharging blocked\b/g, 'charging not allowed'],
@@ -188,6 +188,12 @@ export const TEST_ENDED = 'test ended';
 /** Why a relay test is refused outside dry run, as the console and the CLI say it. */
 export const TEST_ONLY_IN_DRY_RUN = 'Only in dry run — turn on dry run first';
 
+/** `load`, `charge`, `pre-alarm`: an output in a list, as `smallbms status` shows them. */
+export function outputWord(output: string): string {
+  const label = OUTPUT_WORDS[output as OutputName];
+  return label ? label.replace(/ output$/, '').toLowerCase() : output;
+}
+
 /** A refused relay test, as /Bms/TestOutput/Result and `smallbms test-output` say it. */
 export const TEST_REFUSED =
   "Refused: only in dry run — turn on dry run first (smallbms dry-run on, or the console's Dry run)";
@@ -228,6 +234,6 @@ export function outputDifference(
   const parts = diffs.map(
     (d) => `${shortTarget(d.target)} is ${onOff(d.actual)} (${WHY_WORDS[d.why]})`,
   );
-  const word = OUTPUT_WORDS[output].replace(/ output$/, '').toLowerCase();
+  const word = outputWord(output);
   return `${word}: engine wants ${onOff(wish)}, ${parts.join(', ')}`;
 }

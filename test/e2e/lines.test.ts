@@ -273,6 +273,10 @@ test('dry run drives nothing; test-output works only in dry run', async () => {
   );
   const status = await cli(r.gx.address, ['status']);
   expect(status.stdout).toMatch(/^notes {6}dry run: outputs are not driven, protection is off/m);
+  // Lines in words, as everywhere people read them (a trial saw "dischargeAllowed asserted").
+  expect(status.stdout).toMatch(
+    /^lines {6}allowed-to-discharge asserted · allowed-to-charge asserted · pre-alarm released/m,
+  );
   expect(status.stdout).toMatch(
     /^last event \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+00:00 Dry run on: set in the console, with smallbms dry-run or over MQTT$/m,
   );
@@ -336,6 +340,8 @@ test('dry run drives nothing; test-output works only in dry run', async () => {
   };
   expect(json.actual).toMatchObject({ load: true, charge: false });
   expect(json.tests).toMatchObject({ load: null, charge: 'off' });
+  const testing = await cli(r.gx.address, ['status']);
+  expect(testing.stdout).toMatch(/^relay test charge forced OFF$/m);
 
   // Stop: the output goes back to what the engine wants (charge allowed), not left off.
   const stop = await cli(r.gx.address, ['test-output', 'charge', 'stop']);

@@ -156,7 +156,7 @@ test.each([
   ],
   [
     { kind: 'state', name: 'state', from: 'REMOTE_OFF', to: 'NORMAL', reason: 'remote on' },
-    'Remote off → Normal: switched on again (remote on/off)',
+    'Remote off → Normal: remote on again',
   ],
   [
     { kind: 'state', name: 'state', from: 'NORMAL', to: 'FAULT', reason: 'line remote unhealthy' },

@@ -2,9 +2,9 @@
  * `smallbms status [--json]`: the running service's state, lines, outputs, alarms and
  * countdowns, read over D-Bus the way any consumer reads it (one GetItems).
  */
-import { LINE_ROLES } from '../core/types';
+import { LINE_ROLES, type LineRole } from '../core/types';
 import { OUTPUT_PATH_NAMES, linePath } from '../app/battery-service';
-import { alarmWords, stateWords } from '../words';
+import { LINE_WORDS, alarmWords, outputWord, stateWords } from '../words';
 import { flag, type CliIo } from '../io';
 import { getItems, notRunning, targetService, withBus, type Item } from './remote';
 import type { Bus } from '../venus/bus';
@@ -165,7 +165,7 @@ function human(s: Record<string, unknown>): string[] {
     `outputs    load ${onOff(outputs.load)} · charge ${onOff(outputs.charge)} · pre-alarm ${onOff(outputs.preAlarm)} (the engine's decision)`,
     `lines      ${
       Object.entries(s.lines as Record<string, string>)
-        .map(([k, v]) => `${k} ${v}`)
+        .map(([k, v]) => `${LINE_WORDS[k as LineRole] ?? k} ${v}`)
         .join(' · ') || '(none valid)'
     }`,
     `alarms     ${alarms.length ? alarms.join(' · ') : 'none'}`,
@@ -185,7 +185,9 @@ function human(s: Record<string, unknown>): string[] {
   const tests = Object.entries(s.tests as Record<string, string | null>).filter(([, t]) => t);
   if (tests.length > 0) {
     out.push(
-      `relay test ${tests.map(([o, t]) => `${o} forced ${String(t).toUpperCase()}`).join(' · ')}`,
+      `relay test ${tests
+        .map(([o, t]) => `${outputWord(o)} forced ${String(t).toUpperCase()}`)
+        .join(' · ')}`,
     );
   }
   if (s.testResult) out.push(`last test  ${s.testResult}`);

@@ -193,6 +193,12 @@ test('--keep: once the story has ended, what the user does is printed, not judge
   const demo = start(['--speed', '40', '--keep']);
   await demo.waitFor(/stop: Ctrl-C here, or kill (\d+)/, 80000);
   expect(demo.out()).toContain('demo passed');
+  expect(demo.out()).toContain(
+    "(events show this computer's clock: at 40× a 30 s wait of the story takes 0.75 s)",
+  );
+  expect(demo.out()).toMatch(
+    /✓ after step 3 \(checked at t=59\.5 s\): Loads off \(cell under-voltage\)/,
+  );
   const root = /simulated GX in (\S+),/.exec(demo.out())![1];
   replaceFile(path.join(root, 'gpio', 'digital_input_4', 'value'), '1\n');
   // The story's own remote-off was step 13; this is the second.

@@ -161,7 +161,8 @@ async function run(
     }
     printSummary(io, timeline, result, check !== null);
     if (o.keep && lifetime.reason === null) {
-      await keepRunning(io, gx, root, broker, Promise.race([lifetime.ended, exited]));
+      const until = Promise.race([lifetime.ended, exited]);
+      await keepRunning(io, gx, root, broker, o.speed, until);
       if (serviceGone !== null && lifetime.reason === null) io.error(serviceGone);
     }
   } catch (err) {
@@ -218,7 +219,10 @@ async function runStory(
     if (line) io.log(`        ${line}`);
     const ok = seen === step.expect;
     const saw = ok ? '' : ` (saw ${stateWords(seen)})`;
-    result.checks.push({ what: `t=${step.at} s: ${stateWords(step.expect)}${saw}`, ok });
+    // When it was checked (just before the next step), not when the step began: "t=25 s:
+    // Loads off" read as if the loads went off at 25 s, before the 30 s pre-alarm lead.
+    const what = `after step ${i + 1} (checked at t=${next.at - 0.5} s): ${stateWords(step.expect)}`;
+    result.checks.push({ what: `${what}${saw}`, ok });
     result.ok &&= ok;
   }
   for (const leadMs of timeline.uvLeadsMs()) {
@@ -267,12 +271,19 @@ async function keepRunning(
   gx: SimGx,
   root: string,
   broker: EmbeddedBroker | null,
+  speed: number,
   until: Promise<string>,
 ): Promise<void> {
   io.log('');
   io.log('still running (--keep). Explore from another terminal:');
   if (gx.address) io.log(`  DBUS_SYSTEM_BUS_ADDRESS='${gx.address}' npx smallbms status`);
   io.log(`  npx smallbms events --config ${gx.configFile}`);
+  // The service's clock runs fast; the history keeps this computer's wall time.
+  if (speed !== 1) {
+    io.log(
+      `  (events show this computer's clock: at ${speed}× a 30 s wait of the story takes ${+(30 / speed).toFixed(2)} s)`,
+    );
+  }
   if (broker) io.log(`  mosquitto_sub -p ${broker.port} -t 'smallbms/#' -v`);
   io.log(`files: ${root} (config, board, data, service.log; removed when the demo stops)`);
   io.log(`stop: Ctrl-C here, or kill ${process.pid} (it also stops when its terminal closes)`);

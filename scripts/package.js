@@ -196,7 +196,9 @@ function rewriteLinks(text, from, shipped) {
       let rel =
         path.posix.relative(path.posix.dirname(fromTar), inTar) || path.posix.basename(inTar);
       if (anchor !== undefined) rel += `#${anchor}`;
-      return `${bang}[${label}](${rel})`;
+      // A label that is the repository path (`service/conf/x.json`) names the shipped path.
+      const shown = label === `\`${file}\`` && file !== rel ? `\`${rel}\`` : label;
+      return `${bang}[${shown}](${rel})`;
     }
     if (bang) return `picture \`${repoPath}\` (in the source repository)`;
     const plain = label.replace(/`/g, '').replace(/\/$/, '');

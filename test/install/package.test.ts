@@ -182,6 +182,15 @@ describe('scripts/package.js', () => {
     }
     expect(dead).toEqual([]);
     expect(checked).toBeGreaterThan(20);
+    // A label that names a path names the shipped one (a trial found the README's label
+    // `service/conf/…` on a link to conf/…).
+    const readme = md.find((e) => e.name === 'dbus-smallbms/README.md')!.data.toString('utf8');
+    if (fs.existsSync(path.join(repo, 'service/conf/smallbms.cerbo-gx.example.json'))) {
+      expect(readme).toContain(
+        '[`conf/smallbms.cerbo-gx.example.json`](conf/smallbms.cerbo-gx.example.json)',
+      );
+      expect(readme).not.toContain('[`service/conf/smallbms.cerbo-gx.example.json`]');
+    }
   });
 
   test('SHA256SUMS lists the artifact in sha256sum -c format, and sha256sum -c accepts it', () => {

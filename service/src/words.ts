@@ -99,6 +99,18 @@ const PHRASES: Array<[RegExp, string | ((...m: string[]) => string)]> = [
   [/\brequired lines healthy again\b/g, 'the BMS lines read well again'],
   // Commissioning: who asked is the console, the CLI or MQTT (all through this path), and a
   // relay is "relay 1" for people, not its systemcalc path.
+  [
+    /\bset to ([01]) by someone else while (\w+) is (on|off): restored\b/g,
+    (_m, raw, output, level) =>
+      `switched ${raw === '1' ? 'ON' : 'OFF'} by someone else while the ${outputWord(output)} ` +
+      `output should be ${level.toUpperCase()}: switched back`,
+  ],
+  [
+    /\bset to (\S+) by someone else while (\w+) is (on|off): restored\b/g,
+    (_m, raw, output, level) =>
+      `set to ${raw} by someone else while the ${outputWord(output)} output should be ` +
+      `${level.toUpperCase()}: put back`,
+  ],
   [/^D-Bus \/Bms\/TestOutput: (?:test ended, )?/, ''],
   [/^not driven \(.*\bonly in dry run\b.*\)$/, 'relay tests work only in dry run'],
   [/\b(relay \d+) \(com\.victronenergy\.system \/Relay\/\d+\/State\)/g, '$1'],
@@ -161,7 +173,9 @@ export function eventWhatWords(e: EventFields): string {
       const i = e.name.indexOf(': ');
       const output = e.name.slice(0, i) as OutputName;
       const what =
-        i < 0 ? `Target ${e.name}` : `${OUTPUT_WORDS[output] ?? output}, ${e.name.slice(i + 2)}`;
+        i < 0
+          ? `Target ${e.name}`
+          : `${OUTPUT_WORDS[output] ?? output}, ${shortTarget(e.name.slice(i + 2))}`;
       const status = (v: EventFields['to']): boolean => v === null || typeof v === 'string';
       if (typeof e.to === 'string' && status(e.from)) return `${what} ${e.from ?? '-'} → ${e.to}`;
       return what;

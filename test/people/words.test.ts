@@ -90,6 +90,26 @@ test.each([
     },
     'Dry run on: set in the console, with smallbms dry-run or over MQTT',
   ],
+  [
+    {
+      kind: 'target',
+      name: 'load: relay 1 (com.victronenergy.system /Relay/0/State)',
+      from: '0',
+      to: true,
+      reason: 'set to 0 by someone else while load is on: restored',
+    },
+    'Load output, relay 1: switched OFF by someone else while the load output should be ON: switched back',
+  ],
+  [
+    {
+      kind: 'target',
+      name: 'preAlarm: com.victronenergy.vebus.ttyS4 /Mode',
+      from: '4',
+      to: false,
+      reason: 'set to 4 by someone else while preAlarm is off: restored',
+    },
+    'Pre-alarm output, com.victronenergy.vebus.ttyS4 /Mode: set to 4 by someone else while the pre-alarm output should be OFF: put back',
+  ],
   // Seen in a new-user trial: a refused test read "Relay test: load output forced OFF".
   [
     {

@@ -351,7 +351,9 @@ describe('other writers', () => {
     }
     process.stdout.write(`override restored in (ms): ${times.join(' ')}\n`);
     await waitValue(run, '/Alarms/InternalFailure', (v) => v === 1, 'warning after 3 overrides');
-    expect(String(await run.value('/Bms/LastEvent'))).toMatch(/ Load output, relay 1 /);
+    expect(String(await run.value('/Bms/LastEvent'))).toMatch(
+      / Load output, relay 1: switched OFF by someone else while the load output should be ON: switched back$/,
+    );
   });
 
   test('relay function taken away and given back: two events in `smallbms events`', async () => {
@@ -406,7 +408,7 @@ describe('other writers', () => {
     );
     await waitFor(notes, (v) => typeof v === 'string' && !/polarity/.test(v), 'note gone');
     const out = await cli(run.gx.address, ['events', '--config', run.gx.configFile, '-n', '5']);
-    expect(out.stdout).toMatch(/Charge output, relay 2 .*polarity is 'normally closed'/);
+    expect(out.stdout).toMatch(/Charge output, relay 2[: ].*polarity is 'normally closed'/);
   });
 
   test('our relays are hidden from the Switches pane, and shown again when no longer used', async () => {

@@ -46,7 +46,7 @@ const BOARD_LIMIT_REPLACES = ['maximum'] as const;
 const SERVICE_NAME_REPLACES = ['pattern'] as const;
 
 /** `no relays`, `relay 1`, `relays 1 and 2`, `digital inputs 1 to 4`. */
-export function numbered(noun: string, count: number): string {
+function numbered(noun: string, count: number): string {
   if (count < 1) return `no ${noun}s`;
   if (count === 1) return `${noun} 1`;
   return `${noun}s 1 ${count === 2 ? 'and' : 'to'} ${count}`;

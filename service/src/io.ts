@@ -22,10 +22,18 @@ export interface ArgSpec {
    * What each plain word may be, in order (`dry-run on`): any other word is refused, named.
    * `required` words must be there.
    */
-  words?: readonly { readonly choices: readonly string[]; readonly required?: boolean }[];
-  /** Options whose value must be a number: the test, and what it asks in words. */
+  words?: readonly {
+    readonly choices: readonly string[];
+    readonly required?: boolean;
+    /** Accepted as well, but not listed in a refusal (`preAlarm` beside `pre-alarm`). */
+    readonly also?: readonly string[];
+  }[];
+  /**
+   * Options whose value must be a number: the test (of the number, and of the text for a
+   * stricter reading such as `-n`'s digits only), and what it asks in words.
+   */
   numbers?: Readonly<
-    Record<string, { readonly ok: (n: number) => boolean; readonly what: string }>
+    Record<string, { readonly ok: (n: number, text: string) => boolean; readonly what: string }>
   >;
 }
 
@@ -78,7 +86,7 @@ export function argProblem(argv: readonly string[], spec: ArgSpec): string | nul
     const word = words[i];
     if (word === undefined) {
       if (slot.required) return `missing argument: ${oneOf(slot.choices)}`;
-    } else if (!slot.choices.includes(word)) {
+    } else if (!slot.choices.includes(word) && !(slot.also ?? []).includes(word)) {
       return `'${word}' is not ${oneOf(slot.choices)}`;
     }
   }
@@ -86,7 +94,7 @@ export function argProblem(argv: readonly string[], spec: ArgSpec): string | nul
     const text = option(argv, name);
     if (text === undefined) continue;
     const n = Number(text);
-    if (text.trim() === '' || !Number.isFinite(n) || !rule.ok(n)) {
+    if (text.trim() === '' || !Number.isFinite(n) || !rule.ok(n, text)) {
       // Worded as `-n` is (positiveCount): `--speed must be a number from 1 to 500 (got "x")`.
       return `${name} must be ${rule.what} (got "${text}")`;
     }

@@ -11,8 +11,10 @@ import * as path from 'node:path';
 import { ensureBundle } from '../../scripts/bundle.js';
 import { COMMANDS, main, usage } from '../../service/src/cli/main';
 import { findDbusDaemon, startDbusDaemon } from '../../service/src/sim/dbus-daemon';
+import { DummyService } from '../../service/src/sim/dummy-service';
 import type { HistoryEvent } from '../../service/src/status';
 import { Recorder } from '../config/helpers';
+import { usePrivateBus } from '../helpers/dbus';
 import { serviceNode } from '../helpers/runtime';
 
 let dir: string;
@@ -153,16 +155,66 @@ test('events: commissioning actions read "Dry run on" and "Relay test: load outp
   ]);
 });
 
-test.each(['abc', '0', '-3', '1.5', ''])(
-  'events -n %p is refused with exit 2 and a clear message',
+test.each(['abc', '0', '-3', '1.5', '', '0x10', '1e2', ' 5'])(
+  'events -n %p is refused as every command refuses: the reason, the usage, exit 2',
   async (n) => {
     fs.writeFileSync(path.join(dir, 'events.jsonl'), '');
     const io = new Recorder();
     expect(await main(['events', '--data-dir', dir, '-n', n], io)).toBe(2);
-    expect(io.err[0]).toBe(`smallbms events: -n must be a whole number ≥ 1 (got "${n}")`);
+    expect(io.err).toEqual([
+      `smallbms events: -n must be a whole number ≥ 1 (got "${n}")`,
+      `usage: smallbms ${COMMANDS.events.usage}`,
+    ]);
     expect(io.stdout).toBe('');
   },
 );
+
+test("the README's Commands table shows each command as --help does", () => {
+  const readme = fs.readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
+  const start = readme.indexOf('## Commands');
+  const table = readme.slice(start, readme.indexOf('\n\n', readme.indexOf('|', start)));
+  for (const entry of Object.values(COMMANDS)) {
+    expect(table).toContain(`| \`smallbms ${entry.usage.replace(/\|/g, '\\|')}\` |`);
+  }
+});
+
+describe('test-output takes the words people use: pre-alarm (and preAlarm, the config key)', () => {
+  const bus = usePrivateBus();
+
+  test('pre-alarm on, preAlarm off, pre-alarm stop write /Bms/TestOutput/PreAlarm = 1, 2, 0', async () => {
+    const name = 'com.victronenergy.battery.smallbms_words';
+    const service = new DummyService({
+      address: bus.address(),
+      name,
+      paths: {
+        '/Bms/TestOutput/PreAlarm': { type: 'i', value: 0, writable: { values: [0, 1, 2] } },
+        '/Bms/TestOutput/Result': { type: 's', value: '' },
+      },
+    });
+    await service.start();
+    try {
+      process.env.DBUS_SYSTEM_BUS_ADDRESS = bus.address();
+      for (const words of [
+        ['pre-alarm', 'on'],
+        ['preAlarm', 'off'],
+        ['pre-alarm', 'stop'],
+      ]) {
+        const io = new Recorder();
+        expect([words, await main(['test-output', '--service', name, ...words], io)]).toEqual([
+          words,
+          0,
+        ]);
+      }
+      expect(service.writes).toEqual([
+        { path: '/Bms/TestOutput/PreAlarm', value: 1 },
+        { path: '/Bms/TestOutput/PreAlarm', value: 2 },
+        { path: '/Bms/TestOutput/PreAlarm', value: 0 },
+      ]);
+    } finally {
+      await service.stop();
+    }
+  });
+});
 
 test.each(Object.keys(COMMANDS))('%s --help lists every option it accepts', async (name) => {
   const io = new Recorder();
@@ -221,11 +273,15 @@ describe('a bad word or value is named, then the usage, exit 2, before the comma
     [['dry-run', 'ON'], "smallbms dry-run: 'ON' is not on or off"],
     [
       ['test-output', 'relay', 'on'],
-      "smallbms test-output: 'relay' is not load, charge or preAlarm",
+      "smallbms test-output: 'relay' is not load, charge or pre-alarm",
+    ],
+    [
+      ['test-output', 'prealarm', 'on'],
+      "smallbms test-output: 'prealarm' is not load, charge or pre-alarm",
     ],
     [['test-output', 'load', 'maybe'], "smallbms test-output: 'maybe' is not on, off or stop"],
     [['test-output', 'load'], 'smallbms test-output: missing argument: on, off or stop'],
-    [['test-output'], 'smallbms test-output: missing argument: load, charge or preAlarm'],
+    [['test-output'], 'smallbms test-output: missing argument: load, charge or pre-alarm'],
     [['test-output', 'load', 'on', 'now'], 'smallbms test-output: unexpected argument "now"'],
     [['check-config', 'a.json', 'b.json'], 'smallbms check-config: unexpected argument "b.json"'],
     [['events', 'all'], 'smallbms events: unexpected argument "all"'],

@@ -73,9 +73,9 @@ const bad: Case[] = [
   {
     name: 'malformed JSON gives line and column',
     content: '{\n  "lines": {\n    "dischargeAllowed": { "source": { "type": "gpio" } },\n  }\n}\n',
-    problems: ['$: ', 'is not valid JSON: line 4, column 3: trailing comma before "}"'],
+    problems: ['is not valid JSON: line 4, column 3: trailing comma before "}"'],
   },
-  { name: 'empty file', content: '', problems: ['$: ', 'is empty'] },
+  { name: 'empty file', content: '', problems: ['is empty'] },
   {
     name: 'intermittent pre-alarm on a relay',
     content: mutate((d) => {
@@ -135,7 +135,7 @@ const bad: Case[] = [
       withValue(d, 'lines.chargeAllowed', { source: { type: 'gpio', input: 5 } });
     }),
     problems: [
-      '$.outputs.charge[0].relay: a Cerbo GX has relays 1 to 2; got 3',
+      '$.outputs.charge[0].relay: a Cerbo GX has relays 1 and 2; got 3',
       '$.lines.chargeAllowed.source.input: a Cerbo GX has digital inputs 1 to 4; got 5',
     ],
   },
@@ -145,7 +145,7 @@ const bad: Case[] = [
       withValue(d, 'board', 'ekrano-gx');
       withValue(d, 'lines.preAlarm', { source: { type: 'digitalinput', input: 3 } });
     }),
-    problems: ['$.lines.preAlarm.source.input: an Ekrano GX has digital inputs 1 to 2; got 3'],
+    problems: ['$.lines.preAlarm.source.input: an Ekrano GX has digital inputs 1 and 2; got 3'],
   },
   {
     name: 'source type typo: only the type is reported, not every branch',
@@ -197,9 +197,11 @@ describe('check-config rejects bad configs with every problem and its path', () 
       new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: \\d+ problems?$`),
     );
     for (const expected of c.problems) expect(io.stderr).toContain(expected);
-    // Where first: line and column of what is wrong (a file that is not JSON says it itself).
+    // Where first: line and column of what is wrong, then the JSON path inside the file; a
+    // problem of the whole file (not JSON, empty) is a plain sentence, without a bare `$:`.
     for (const line of io.err.slice(1)) {
-      expect(line).toMatch(/^ {2}(line [1-9]\d*, column [1-9]\d*: \$\S*|\$): \S/);
+      expect(line).toMatch(/^ {2}(line [1-9]\d*, column [1-9]\d*: (\$[.[]\S*: )?)?\S/);
+      expect(line).not.toMatch(/(^ {2}|: )\$: /);
     }
     expect(io.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
@@ -311,12 +313,99 @@ describe('check-config accepts good configs and summarizes them', () => {
   });
 });
 
+describe('check-config: one mistake, one problem, in words that make sense', () => {
+  /** The problems check-config prints for `content`, without their line and column. */
+  async function problemsOf(name: string, content: string | Doc): Promise<string[]> {
+    const file = writeTemp(dir, `${name}.json`, content);
+    const io = new Recorder();
+    expect(await checkConfigCommand([file], io, {})).toBe(1);
+    expect(io.err[0]).toBe(
+      `${file}: ${io.err.length - 1} problem${io.err.length === 2 ? '' : 's'}`,
+    );
+    return io.err.slice(1).map((l) => l.replace(/^ {2}(line \d+, column \d+: )?/, ''));
+  }
+
+  test('a number above the board and the schema: only the board says it (input 9, relay 9 on a Cerbo GX)', async () => {
+    const problems = await problemsOf(
+      'above-board-and-schema',
+      mutate((d) => {
+        withValue(d, 'lines.chargeAllowed', { source: { type: 'gpio', input: 9 } });
+        withValue(d, 'outputs.charge', [{ type: 'relay', relay: 9 }]);
+      }),
+    );
+    expect(problems).toEqual([
+      '$.lines.chargeAllowed.source.input: a Cerbo GX has digital inputs 1 to 4; got 9',
+      '$.outputs.charge[0].relay: a Cerbo GX has relays 1 and 2; got 9',
+    ]);
+  });
+
+  test("the same on the simulated board (8 of each, the schema's own maximum)", async () => {
+    const problems = await problemsOf(
+      'above-simulated',
+      mutate((d) => {
+        withValue(d, 'board', 'simulated');
+        withValue(d, 'lines.chargeAllowed', { source: { type: 'digitalinput', input: 9 } });
+        withValue(d, 'outputs.charge', [{ type: 'relay', relay: 10 }]);
+      }),
+    );
+    expect(problems).toEqual([
+      '$.lines.chargeAllowed.source.input: the simulated board has digital inputs 1 to 8; got 9',
+      '$.outputs.charge[0].relay: the simulated board has relays 1 to 8; got 10',
+    ]);
+  });
+
+  test("a fraction out of range is one problem; below the schema minimum is the schema's", async () => {
+    const problems = await problemsOf(
+      'fraction-and-zero',
+      mutate((d) => {
+        withValue(d, 'lines.chargeAllowed', { source: { type: 'digitalinput', input: 9.5 } });
+        withValue(d, 'outputs.charge', [{ type: 'relay', relay: 0 }]);
+      }),
+    );
+    expect(problems).toEqual([
+      '$.lines.chargeAllowed.source.input: must be a whole number ≤ 8; got 9.5',
+      '$.outputs.charge[0].relay: must be ≥ 1; got 0',
+    ]);
+  });
+
+  test('"systemVoltage": 12.5 says what it got; a string still says it is a string', async () => {
+    expect(
+      await problemsOf(
+        'voltage-fraction',
+        mutate((d) => withValue(d, 'systemVoltage', 12.5)),
+      ),
+    ).toEqual(['$.systemVoltage: must be one of 12, 24, 48 (got 12.5)']);
+    expect(
+      await problemsOf(
+        'voltage-string',
+        mutate((d) => withValue(d, 'systemVoltage', '24')),
+      ),
+    ).toEqual(['$.systemVoltage: must be one of 12, 24, 48 (a number, not the string "24")']);
+  });
+
+  test('problems of the whole file have no bare "$:"; problems inside it keep their path', async () => {
+    const file = writeTemp(dir, 'comma.json', '{\n  "name": "x",\n}\n');
+    const io = new Recorder();
+    expect(await checkConfigCommand([file], io, {})).toBe(1);
+    expect(io.err).toEqual([
+      `${file}: 1 problem`,
+      `  ${file} is not valid JSON: line 3, column 1: trailing comma before "}"`,
+    ]);
+    expect(
+      await problemsOf(
+        'top-level-key',
+        mutate((d) => withValue(d, 'foo', 1)),
+      ),
+    ).toEqual([expect.stringMatching(/^unknown key "foo" \(allowed here: name, board, /)]);
+  });
+});
+
 describe('check-config: files and arguments', () => {
   test('a missing file is a clear message, exit 1', async () => {
     const io = new Recorder();
     const file = path.join(dir, 'nope.json');
     expect(await checkConfigCommand([file], io, {})).toBe(1);
-    expect(io.stderr).toContain(`$: config file ${file} does not exist`);
+    expect(io.err).toEqual([`${file}: 1 problem`, `  config file ${file} does not exist`]);
   });
 
   test('a directory is not a config file', async () => {
@@ -403,7 +492,7 @@ describe('the real launcher: node bin/smallbms check-config FILE', () => {
   test('unknown command: usage on stderr, exit 2; --version and help', () => {
     const unknown = launch('frobnicate');
     expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toContain('unknown command "frobnicate"');
+    expect(unknown.stderr).toMatch(/^smallbms: unknown command "frobnicate"\n/);
     expect(unknown.stderr).toContain('check-config');
     const help = launch();
     expect(help.status).toBe(0);

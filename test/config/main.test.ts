@@ -21,10 +21,11 @@ test('--version prints the package version', async () => {
   expect(io.stdout).toMatch(/^\d+\.\d+\.\d+$/);
 });
 
-test('unknown command: usage on stderr, exit 2', async () => {
+test('unknown command: named with the "smallbms:" every error has, usage on stderr, exit 2', async () => {
   const io = new Recorder();
   expect(await main(['toString'], io)).toBe(2);
-  expect(io.err[0]).toBe('unknown command "toString"');
+  expect(io.err[0]).toBe('smallbms: unknown command "toString"');
+  expect(io.err[1]).toMatch(/^smallbms \d+\.\d+\.\d+: /);
   expect(io.stdout).toBe('');
 });
 

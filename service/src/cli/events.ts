@@ -14,7 +14,9 @@ import { gxZone } from './zone';
 export async function eventsCommand(argv: string[], io: CliIo): Promise<number> {
   const n = positiveCount(option(argv, '-n') ?? '50', '-n');
   if (typeof n === 'string') {
+    // main() refuses it first (argProblem); this guards a direct call, worded the same.
     io.error(`smallbms events: ${n}`);
+    io.error('usage: smallbms events [--json] [--follow] [-n N]');
     return 2;
   }
   const config = await optionalConfig(argv);

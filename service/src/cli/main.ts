@@ -4,7 +4,7 @@
  * one entry to COMMANDS with a lazy import of its module.
  */
 import { version } from '../../../package.json';
-import { argProblem, endQuietlyOnClosedPipe, type ArgSpec, type CliIo } from '../io';
+import { argProblem, endQuietlyOnClosedPipe, positiveCount, type ArgSpec, type CliIo } from '../io';
 
 /** A command: its arguments (after the command name) → exit code. */
 export type CommandFn = (argv: string[], io: CliIo) => Promise<number>;
@@ -48,7 +48,16 @@ export const COMMANDS: Record<string, CommandEntry> = {
   events: {
     usage: 'events [--json] [--follow] [-n N]',
     summary: 'the protection event history (last N events, default 50)',
-    args: { values: ['--config', '--data-dir', '-n'], flags: ['--json', '--follow'] },
+    args: {
+      values: ['--config', '--data-dir', '-n'],
+      flags: ['--json', '--follow'],
+      numbers: {
+        '-n': {
+          ok: (_n, text) => typeof positiveCount(text, '-n') === 'number',
+          what: 'a whole number ≥ 1',
+        },
+      },
+    },
     load: () => import('./events').then((m) => m.eventsCommand),
   },
   'check-config': {
@@ -58,13 +67,14 @@ export const COMMANDS: Record<string, CommandEntry> = {
     load: () => import('./check-config').then((m) => m.checkConfigCommand),
   },
   'test-output': {
-    usage: 'test-output <load|charge|preAlarm> <on|off|stop>',
+    usage: 'test-output <load|charge|pre-alarm> <on|off|stop>',
     summary: 'commissioning: force one output on/off, or stop the test (only in dry run)',
     args: {
       values: ['--config', '--service'],
       positional: 2,
       words: [
-        { choices: ['load', 'charge', 'preAlarm'], required: true },
+        // `pre-alarm` as people write it; `preAlarm`, the config's key, works too.
+        { choices: ['load', 'charge', 'pre-alarm'], also: ['preAlarm'], required: true },
         { choices: ['on', 'off', 'stop'], required: true },
       ],
     },
@@ -137,7 +147,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   const entry = Object.prototype.hasOwnProperty.call(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!entry) {
-    io.error(`unknown command "${name}"`);
+    io.error(`smallbms: unknown command "${name}"`);
     io.error(usage());
     return 2;
   }

@@ -1,9 +1,9 @@
 /**
- * `smallbms test-output <load|charge|preAlarm> <on|off|stop>`: commissioning. Asks the running
- * service to force one output's targets on or off, or to end the test (`stop`: the output goes
- * back to the engine's level). The service accepts it only in dry run, where the engine does
- * not drive the targets (otherwise the next engine change would fight it); a refusal prints
- * the service's reason.
+ * `smallbms test-output <load|charge|pre-alarm> <on|off|stop>` (`preAlarm`, the config's key,
+ * works too): commissioning. Asks the running service to force one output's targets on or
+ * off, or to end the test (`stop`: the output goes back to the engine's level). The service
+ * accepts it only in dry run, where the engine does not drive the targets (otherwise the next
+ * engine change would fight it); a refusal prints the service's reason.
  */
 import { positionals, type CliIo } from '../io';
 import { notRunning, targetService, withBus } from './remote';
@@ -16,6 +16,7 @@ const PATHS: Record<string, string> = {
   load: '/Bms/TestOutput/Load',
   charge: '/Bms/TestOutput/Charge',
   preAlarm: '/Bms/TestOutput/PreAlarm',
+  'pre-alarm': '/Bms/TestOutput/PreAlarm',
 };
 
 /** /Bms/TestOutput/<Output>: 0 end the test, 1 forced on, 2 forced off. */
@@ -24,8 +25,10 @@ const VALUES: Record<string, number> = { stop: 0, on: 1, off: 2 };
 export async function testOutputCommand(argv: string[], io: CliIo): Promise<number> {
   // main() has checked them (argProblem); this guards a direct call.
   const [output, level] = positionals(argv, { values: ['--config', '--service'] });
-  if (!output || !(output in PATHS) || !(level in VALUES)) {
-    io.error('usage: smallbms test-output <load|charge|preAlarm> <on|off|stop>');
+  const known = (table: object, key: string | undefined): boolean =>
+    key !== undefined && Object.prototype.hasOwnProperty.call(table, key);
+  if (!known(PATHS, output) || !known(VALUES, level)) {
+    io.error('usage: smallbms test-output <load|charge|pre-alarm> <on|off|stop>');
     return 2;
   }
   const service = await targetService(argv);

@@ -168,11 +168,15 @@ const SHORT_TYPE_WORDS: Record<string, string> = {
   null: 'null',
 };
 
+const RANGE_KEYWORDS = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum'];
+
 /**
  * One mistake, one problem: ajv reports a wrong type and the allowed values of one key as two
- * errors (`"systemVoltage": "24"`), and each missing key of one object apart. Those are merged
- * into one sentence: "must be one of 12, 24, 48 (a number, not the string "24")", "missing
- * required keys "path" and "value"".
+ * errors (`"systemVoltage": "24"`), a fraction out of range as two (`"input": 9.5`: not whole,
+ * above 8), and each missing key of one object apart. Those are merged into one sentence:
+ * "must be one of 12, 24, 48 (a number, not the string "24")", "must be one of 12, 24, 48
+ * (got 12.5)" (a number, so its kind is no news), "must be a whole number ≤ 8; got 9.5",
+ * "missing required keys "path" and "value"".
  */
 function merged(errors: readonly ErrorObject[]): { error: ErrorObject; message?: string }[] {
   const out: { error: ErrorObject; message?: string }[] = [];
@@ -185,16 +189,34 @@ function merged(errors: readonly ErrorObject[]): { error: ErrorObject; message?:
   for (const group of byPath.values()) {
     const type = group.find((e) => e.keyword === 'type');
     const allowed = group.find((e) => e.keyword === 'enum' || e.keyword === 'const');
+    // Range rules only run on numbers: beside a type error, the number is a fraction where a
+    // whole number is asked (`"input": 9.5`); a value is below or above a range, not both.
+    const fraction =
+      type && !allowed && typeof type.data === 'number'
+        ? group.find((e) => RANGE_KEYWORDS.includes(e.keyword))
+        : undefined;
     const required = group.filter((e) => e.keyword === 'required');
     for (const error of group) {
-      if (type && allowed && error === type) continue;
+      if (error === type && (allowed || fraction)) continue;
       if (type && allowed && error === allowed) {
-        const wanted = String((type.params as Record<string, unknown>).type)
-          .split(',')
-          .map((t) => SHORT_TYPE_WORDS[t] ?? t)
-          .join(' or ');
+        const types = String((type.params as Record<string, unknown>).type).split(',');
+        const wanted = types.map((t) => SHORT_TYPE_WORDS[t] ?? t).join(' or ');
         const rule = describe(allowed).replace(/; got .*$/s, '');
-        out.push({ error, message: `${rule} (${wanted}, not ${kindOf(error.data)})` });
+        // 12.5 for "one of 12, 24, 48" is a number, as asked: "not the number 12.5" is no help.
+        const sameKind =
+          typeof error.data === 'number' && (types.includes('integer') || types.includes('number'));
+        out.push({
+          error,
+          message: sameKind
+            ? `${rule} (got ${show(error.data)})`
+            : `${rule} (${wanted}, not ${kindOf(error.data)})`,
+        });
+      } else if (error === fraction) {
+        // "must be ≤ 8; got 9.5" → "must be a whole number ≤ 8; got 9.5"
+        out.push({
+          error,
+          message: describe(error).replace(/^must be /, 'must be a whole number '),
+        });
       } else if (required.length > 1 && error.keyword === 'required') {
         if (error !== required[0]) continue;
         const keys = required.map(

@@ -37,6 +37,21 @@ export const BOARD_LIMITS: Record<string, BoardLimits> = {
 
 const OUTPUTS = ['load', 'charge', 'preAlarm'] as const;
 
+/**
+ * A number above the board's count is one mistake: the board's sentence says it better than
+ * the schema's `maximum` (which is the largest board's count), so that one is not reported.
+ */
+const BOARD_LIMIT_REPLACES = ['maximum'] as const;
+/** A service name refused for what it names explains it better than the name's pattern. */
+const SERVICE_NAME_REPLACES = ['pattern'] as const;
+
+/** `no relays`, `relay 1`, `relays 1 and 2`, `digital inputs 1 to 4`. */
+function numbered(noun: string, count: number): string {
+  if (count < 1) return `no ${noun}s`;
+  if (count === 1) return `${noun} 1`;
+  return `${noun}s 1 ${count === 2 ? 'and' : 'to'} ${count}`;
+}
+
 function checkLines(doc: Obj, limits: BoardLimits | undefined, out: Problem[]): void {
   const lines = field(doc, 'lines');
   if (lines === undefined || isObj(lines)) {
@@ -80,7 +95,8 @@ function checkLines(doc: Obj, limits: BoardLimits | undefined, out: Problem[]): 
       if (limits && input > limits.inputs) {
         out.push({
           path: `${at}.input`,
-          message: `${limits.label} has digital inputs 1 to ${limits.inputs}; got ${input}`,
+          message: `${limits.label} has ${numbered('digital input', limits.inputs)}; got ${input}`,
+          replaces: BOARD_LIMIT_REPLACES,
         });
       }
       const other = inputUsers.get(input);
@@ -98,6 +114,7 @@ function checkLines(doc: Obj, limits: BoardLimits | undefined, out: Problem[]): 
         out.push({
           path: `${at}.service`,
           message: `${own} is this service itself: a line cannot follow its own output (a loop)`,
+          replaces: SERVICE_NAME_REPLACES,
         });
       }
     }
@@ -162,7 +179,8 @@ function checkOutputs(doc: Obj, limits: BoardLimits | undefined, out: Problem[])
       ) {
         out.push({
           path: `${at}.relay`,
-          message: `${limits.label} has relays 1 to ${limits.relays}; got ${target.relay}`,
+          message: `${limits.label} has ${numbered('relay', limits.relays)}; got ${target.relay}`,
+          replaces: BOARD_LIMIT_REPLACES,
         });
       }
       if (target.type === 'relay' && output === 'preAlarm' && intermittent) {
@@ -197,11 +215,13 @@ function checkBatteryMonitor(doc: Obj, out: Problem[]): void {
       path: '$.batteryMonitor.service',
       message:
         'must not be com.victronenergy.system: the system service may select this very battery service, a loop; name the monitor itself (e.g. com.victronenergy.battery.ttyS5)',
+      replaces: SERVICE_NAME_REPLACES,
     });
   } else if (service === own) {
     out.push({
       path: '$.batteryMonitor.service',
       message: `${own} is this service itself; name the real battery monitor (e.g. com.victronenergy.battery.ttyS5)`,
+      replaces: SERVICE_NAME_REPLACES,
     });
   }
 }

@@ -75,16 +75,19 @@ export function parseConfigText(
   }));
   // The raw document for the cross-field rules: ajv fills defaults into `doc` below.
   const cross = crossCheck(doc);
-  const crossPaths = new Set(cross.map((p) => p.path));
+  // One mistake, one problem: a cross-field rule explains e.g. "com.victronenergy.system"
+  // better than the pattern, and "a Cerbo GX has relays 1 and 2" better than "must be ≤ 8".
+  const replaced = new Set(
+    cross.flatMap((p) => (p.replaces ?? []).map((keyword) => `${p.path}\n${keyword}`)),
+  );
   const check = configValidator();
   if (!check(doc)) {
-    // A cross-field rule explains e.g. "com.victronenergy.system" better than the pattern.
     const errors = (check.errors ?? []).filter(
-      (e) => !(e.keyword === 'pattern' && crossPaths.has(pointerToPath(e.instancePath))),
+      (e) => !replaced.has(`${pointerToPath(e.instancePath)}\n${e.keyword}`),
     );
     problems.push(...ajvProblems(errors));
   }
-  problems.push(...cross);
+  problems.push(...cross.map(({ replaces: _, ...p }) => p));
   if (problems.length > 0) {
     return { ok: false, problems: sortByPath(problems.map((p) => located(p, read.locate))) };
   }

@@ -51,7 +51,7 @@ export async function testOutputCommand(argv: string[], io: CliIo): Promise<numb
       const [r] = await call('GetValue', '/Bms/TestOutput/Result').catch(() => [undefined]);
       return [c, plain(r), true] as const;
     });
-    const label = OUTPUT_WORDS[output as OutputName];
+    const label = OUTPUT_WORDS[(output === 'pre-alarm' ? 'preAlarm' : output) as OutputName];
     if (!acted) {
       io.log(`${label}: no relay test was running, nothing to stop`);
       return 0;

@@ -44,6 +44,16 @@ export class Timeline {
       await sleep(50);
       this.poll(true);
     }
+    // Shown too (the summary counts them): the first decision, at the story's t=0.
+    this.io.log('');
+    this.io.log('[start] the service reads every line once and makes its first decision');
+    const outputs = this.outputs;
+    this.outputs = { load: false, charge: false, preAlarm: false };
+    for (const e of this.events) {
+      if (e.kind === 'output') this.outputs[e.name] = e.to === true;
+      this.print(e, 0);
+    }
+    this.outputs = outputs;
   }
 
   start(): void {
@@ -103,8 +113,8 @@ export class Timeline {
     }
   }
 
-  private print(e: HistoryEvent): void {
-    const sim = Math.max(0, ((Date.parse(e.wallTime) - this.startWall) * this.speed) / 1000);
+  private print(e: HistoryEvent, at?: number): void {
+    const sim = at ?? Math.max(0, ((Date.parse(e.wallTime) - this.startWall) * this.speed) / 1000);
     const o = this.outputs;
     const outs = `[load ${o.load ? 'ON ' : 'off'} charge ${o.charge ? 'ON ' : 'off'} pre-alarm ${o.preAlarm ? 'ON ' : 'off'}]`;
     // The outputs after the event, then the event in the words of `smallbms events`.

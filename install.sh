@@ -859,7 +859,11 @@ do_install() {
 				act svc -u "$SERVICE_LINK"
 				say "$APP $NEW_VERSION is running. Status: ./install.sh --status (log: /var/log/$APP/current)"
 			else
-				warn "svscan has not picked up $SERVICE_LINK yet; it starts within a few seconds on its own. Check with: svstat $SERVICE_LINK"
+				if [ -n "$ROOT" ]; then
+					warn "svscan has not picked up $SERVICE_LINK: $(svscan_howto). Check with: svstat $SERVICE_LINK"
+				else
+					warn "svscan has not picked up $SERVICE_LINK yet; it starts within a few seconds on its own. Check with: svstat $SERVICE_LINK"
+				fi
 			fi
 		fi
 	elif [ "$WROTE_EXAMPLE" = 1 ]; then
@@ -1281,7 +1285,9 @@ EOF
 restore_settings() {
 	lines=$(state_lines setting) || return 0
 	if ! have_dbus; then
-		no_dbus "the GX settings install.sh changed are not restored; set them back by hand: $(printf '%s\n' "$lines" | awk -v s="$SETTINGS" 'NF >= 3 { printf "%sdbus -y %s %s SetValue %s", sep, s, $2, $3; sep = "; " }')"
+		w="are not"
+		[ "$DRY_RUN" = 1 ] && w="would not be"
+		no_dbus "the GX settings install.sh changed $w restored; set them back by hand: $(printf '%s\n' "$lines" | awk -v s="$SETTINGS" 'NF >= 3 { printf "%sdbus -y %s %s SetValue %s", sep, s, $2, $3; sep = "; " }')"
 		return 0
 	fi
 	while read -r _ p before after; do
@@ -1310,7 +1316,9 @@ restore_relay_ui() {
 	f=$HISTORY_DIR/relay-ui
 	[ -f "$f" ] || return 0
 	if ! have_dbus; then
-		no_dbus "the relays $APP hid from the Switches pane stay hidden; show them again by hand: $(awk '$1 ~ /^[0-9]+$/ { printf "%sdbus -y com.victronenergy.system /SwitchableOutput/%s/Settings/ShowUIControl SetValue %s", sep, $1, $2; sep = "; " }' "$f")"
+		w=stay
+		[ "$DRY_RUN" = 1 ] && w="would stay"
+		no_dbus "the relays $APP hid from the Switches pane $w hidden; show them again by hand: $(awk '$1 ~ /^[0-9]+$/ { printf "%sdbus -y com.victronenergy.system /SwitchableOutput/%s/Settings/ShowUIControl SetValue %s", sep, $1, $2; sep = "; " }' "$f")"
 		return 0
 	fi
 	while read -r i before; do
@@ -1360,7 +1368,9 @@ remove_boot_hook() {
 # Our localsettings: /Settings/SmallBms/... and /Settings/Devices/<id containing smallbms>/...
 purge_settings() {
 	if ! have_dbus; then
-		no_dbus "the $APP settings in localsettings (/Settings/SmallBms, /Settings/Devices/*smallbms*) were not removed"
+		w="were not"
+		[ "$DRY_RUN" = 1 ] && w="would not be"
+		no_dbus "the $APP settings in localsettings (/Settings/SmallBms, /Settings/Devices/*smallbms*) $w removed"
 		return 0
 	fi
 	NODE=$(installed_node) || NODE=""

@@ -602,6 +602,14 @@ describe('no dbus command', () => {
     expect(run(g, ['--set-relays', '--yes']).code).toBe(0);
     fs.writeFileSync(p(g, 'data/dbus-smallbms/relay-ui'), '1 1\n');
     noDbus(g);
+    const dry = run(g, ['--uninstall', '--purge', '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(count(dry.out, 'dbus command is not on PATH')).toBe(1);
+    expect(dry.out).toContain('changed would not be restored; set them back by hand');
+    expect(dry.out).toContain('Switches pane would stay hidden');
+    expect(dry.out).toContain(
+      'localsettings (/Settings/SmallBms, /Settings/Devices/*smallbms*) would not be removed',
+    );
     const r = run(g, ['--uninstall', '--purge']);
     expect(r.code).toBe(0);
     expect(count(r.out, 'dbus command is not on PATH')).toBe(1);

@@ -1127,7 +1127,7 @@ do_gui_v1_only() {
 # How svscan picks up the service, and what to do when it has not.
 svscan_howto() {
 	if [ -n "$ROOT" ]; then
-		printf '%s' "nothing runs svscan on $ROOT/service in a fake root (SMALLBMS_ROOT): start one there to run it (svscan $ROOT/service &)"
+		printf '%s' "nothing runs svscan on $ROOT/service in a fake root (SMALLBMS_ROOT): start one there to supervise it (svscan $ROOT/service &)"
 	else
 		printf '%s' "svscan starts every service linked in /service within about 5 seconds; if it stays so, check that svscan runs (ps | grep svscan), or reboot the GX"
 	fi

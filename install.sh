@@ -90,6 +90,8 @@ PROBLEMS=0
 
 say() { printf '%s\n' "$*"; }
 warn() { printf 'WARNING: %s\n' "$*" >&2; }
+# tell DONE WOULD: DONE, or under --dry-run WOULD (a dry run says what would happen)
+tell() { if [ "$DRY_RUN" = 1 ]; then say "$2"; else say "$1"; fi; }
 die() {
 	printf 'ERROR: %s\n' "$*" >&2
 	exit 1
@@ -178,6 +180,25 @@ dbus_get_from() {
 	out=$(dbus -y "$1" "$2" GetValue </dev/null 2>/dev/null) || return 1
 	[ -n "$out" ] || return 1
 	printf '%s\n' "$out" | sed "s/^'\(.*\)'\$/\1/"
+}
+
+# have_dbus: the dbus command (Venus OS's dbus-cli) is on PATH. Without it nothing is read from
+# or written to localsettings; no_dbus CONSEQUENCE says so, naming the missing tool only once.
+DBUS_MISSING_SAID=0
+have_dbus() { command -v dbus >/dev/null 2>&1; }
+no_dbus() {
+	if [ "$DBUS_MISSING_SAID" = 0 ]; then
+		DBUS_MISSING_SAID=1
+		warn "the dbus command is not on PATH (Venus OS always has it; a fake root may not): $1"
+	else
+		warn "no dbus command: $1"
+	fi
+}
+
+# resources_words "KIND N" lines -> "relay 1, digital input 3" (what the config uses, in words)
+resources_words() {
+	printf '%s\n' "$1" | sed 's/^dinput /digital input /; s/^input /digital input /' |
+		awk 'NF { printf "%s%s", sep, $0; sep = ", " }'
 }
 
 dbus_set() {
@@ -471,7 +492,8 @@ recover_interrupted() {
 		if [ -d "$APP_DIR" ]; then
 			act rm -rf "$d"
 		else
-			say "Restoring the previous version left by an interrupted update."
+			tell "Restoring the previous version left by an interrupted update." \
+				"Would restore the previous version left by an interrupted update."
 			act mv "$d" "$APP_DIR"
 		fi
 	done
@@ -541,7 +563,11 @@ link_app() {
 		act ln -sfn "../available/$APP" "$ENABLED_LINK" || die "cannot create $ENABLED_LINK"
 	fi
 	if [ ! -d "$ROOT/service" ]; then
-		warn "$ROOT/service does not exist; the service will be linked at the next boot"
+		if [ "$DRY_RUN" = 1 ]; then
+			warn "$ROOT/service does not exist; the service would be linked at the next boot"
+		else
+			warn "$ROOT/service does not exist; the service will be linked at the next boot"
+		fi
 		return 0
 	fi
 	if [ "$(readlink "$SERVICE_LINK" 2>/dev/null)" != "$ENABLED_LINK/service" ]; then
@@ -563,7 +589,11 @@ EOF
 install_boot_hook() {
 	if hooks_renamed; then
 		warn "Venus OS has disabled the custom start-up scripts (/data/rc.local was renamed to /data/rc.local.disabled: Settings > General > Modification checks)."
-		warn "$APP runs now, but will NOT start again after a reboot. To have it start at boot, $(hooks_enable_howto)."
+		if [ "$DRY_RUN" = 1 ]; then
+			warn "$APP would run, but would NOT start again after a reboot. To have it start at boot, $(hooks_enable_howto)."
+		else
+			warn "$APP runs now, but will NOT start again after a reboot. To have it start at boot, $(hooks_enable_howto)."
+		fi
 		# our block goes into the renamed file: re-enabling the scripts brings it back
 		if [ "$(block_of "$RC_DISABLED")" != "$(boot_block)" ]; then
 			rewrite_with_block "$RC_DISABLED"
@@ -571,7 +601,9 @@ install_boot_hook() {
 		return 0
 	fi
 	if hooks_disabled_setting; then
-		warn "Settings > General > Modification checks has all modifications disabled (/Settings/System/ModificationChecks/AllModificationsEnabled = 0): Venus OS renames /data/rc.local at boot, so $APP will not start after a reboot until they are enabled again."
+		w=will
+		[ "$DRY_RUN" = 1 ] && w=would
+		warn "Settings > General > Modification checks has all modifications disabled (/Settings/System/ModificationChecks/AllModificationsEnabled = 0): Venus OS renames /data/rc.local at boot, so $APP $w not start after a reboot until they are enabled again."
 	fi
 	if [ ! -f "$RC_LOCAL" ]; then
 		{
@@ -626,6 +658,10 @@ plan_settings() {
 	PLAN=""
 	RESOURCES=$(config_resources "$CONFIG")
 	[ -n "$RESOURCES" ] || return 0
+	if ! have_dbus; then
+		no_dbus "the GX settings of what the config uses ($(resources_words "$RESOURCES")) were not checked or changed; check them in Settings > Integrations > Relays and Digital I/O"
+		return 0
+	fi
 	while read -r kind n; do
 		case $kind in
 		relay)
@@ -679,7 +715,8 @@ apply_settings() {
 		consent=1 # typed in; --yes alone is no consent to take over relays
 	fi
 	if [ "$consent" = 0 ]; then
-		say "Not changed. $APP does not drive a relay whose function is not manual, and a digital input"
+		tell "Not changed. $APP does not drive a relay whose function is not manual, and a digital input" \
+			"Would not change them. $APP does not drive a relay whose function is not manual, and a digital input"
 		say "watched by Venus is not read reliably. Re-run with --set-relays (--yes when non-interactive),"
 		say "or change them in Settings > Integrations > Relays and Settings > Integrations > Digital I/O."
 		return 0
@@ -687,7 +724,7 @@ apply_settings() {
 	while read -r p cur want what; do
 		[ -n "$p" ] || continue
 		if dbus_set "$p" "$want"; then
-			say "Setting $p from $cur to $want ($what)."
+			tell "Setting $p from $cur to $want ($what)." "Would set $p from $cur to $want ($what)."
 			SETTING_CHANGES="${SETTING_CHANGES}setting $p $cur $want
 "
 		else
@@ -749,11 +786,11 @@ do_install() {
 	OLD_VERSION=$(installed_version)
 	[ "$DRY_RUN" = 1 ] && say "Dry run: nothing will be changed."
 	if [ "$OLD_VERSION" = "$NEW_VERSION" ]; then
-		say "Reinstalling $APP $NEW_VERSION"
+		tell "Reinstalling $APP $NEW_VERSION" "Would reinstall $APP $NEW_VERSION"
 	elif [ -n "$OLD_VERSION" ]; then
-		say "Updating $APP $OLD_VERSION -> $NEW_VERSION"
+		tell "Updating $APP $OLD_VERSION -> $NEW_VERSION" "Would update $APP $OLD_VERSION -> $NEW_VERSION"
 	else
-		say "Installing $APP $NEW_VERSION"
+		tell "Installing $APP $NEW_VERSION" "Would install $APP $NEW_VERSION"
 	fi
 
 	# 1. config: keep the user's; validate with the new version before touching anything
@@ -782,8 +819,10 @@ do_install() {
 	if [ ! -f "$CONFIG" ]; then
 		if [ -f "$SRC/conf/$EXAMPLE_NAME" ]; then
 			act cp "$SRC/conf/$EXAMPLE_NAME" "$CONFIG" || die "cannot write $CONFIG"
-			say "No config found: wrote the example config to $CONFIG."
-			say "Edit it for your wiring (which inputs, which relays), then run install.sh again to start."
+			tell "No config found: wrote the example config to $CONFIG." \
+				"No config found: would write the example config to $CONFIG."
+			tell "Edit it for your wiring (which inputs, which relays), then run install.sh again to start." \
+				"Then edit it for your wiring (which inputs, which relays), and run install.sh again to start."
 		else
 			say "No config found and the package has no example: write $CONFIG, then run install.sh again."
 		fi
@@ -814,19 +853,27 @@ do_install() {
 	if [ "$START" = 1 ]; then
 		if [ "$DRY_RUN" = 1 ]; then
 			printf '  [dry-run] svc -u %s\n' "$SERVICE_LINK"
+			say "$APP $NEW_VERSION would be started."
 		elif [ -e "$SERVICE_LINK" ] && command -v svc >/dev/null 2>&1; then
 			if wait_supervise; then
 				act svc -u "$SERVICE_LINK"
 				say "$APP $NEW_VERSION is running. Status: ./install.sh --status (log: /var/log/$APP/current)"
 			else
-				warn "svscan has not picked up $SERVICE_LINK yet; it starts within a few seconds on its own. Check with: svstat $SERVICE_LINK"
+				if [ -n "$ROOT" ]; then
+					warn "svscan has not picked up $SERVICE_LINK: $(svscan_howto). Check with: svstat $SERVICE_LINK"
+				else
+					warn "svscan has not picked up $SERVICE_LINK yet; it starts within a few seconds on its own. Check with: svstat $SERVICE_LINK"
+				fi
 			fi
 		fi
 	elif [ "$WROTE_EXAMPLE" = 1 ]; then
-		say "$APP $NEW_VERSION is installed but not started (no config of yours yet)."
+		tell "$APP $NEW_VERSION is installed but not started (no config of yours yet)." \
+			"$APP $NEW_VERSION would be installed but not started (no config of yours yet)."
 	else
-		say "$APP $NEW_VERSION is installed but NOT started: the config is not valid (files kept)."
+		tell "$APP $NEW_VERSION is installed but NOT started: the config is not valid (files kept)." \
+			"$APP $NEW_VERSION would be installed but NOT started: the config is not valid (files would be kept)."
 		say "Fix $CONFIG, then run install.sh again."
+		if [ "$DRY_RUN" = 1 ]; then say "Dry run finished: nothing was changed."; fi
 		exit 1
 	fi
 	if [ "$DRY_RUN" = 1 ]; then say "Dry run finished: nothing was changed."; fi
@@ -944,7 +991,8 @@ restart_gui() {
 	if [ -e "$ROOT/service/gui" ] && command -v svc >/dev/null 2>&1; then
 		act svc -t "$ROOT/service/gui"
 	else
-		say "Restart the GUI to see the change: svc -t /service/gui (or reboot)."
+		tell "Restart the GUI to see the change: svc -t /service/gui (or reboot)." \
+			"The GUI would then need a restart to show the change: svc -t /service/gui (or reboot)."
 	fi
 }
 
@@ -1019,7 +1067,8 @@ uninstall_gui_v1() {
 	has_page=0
 	[ -f "$GUI_QML/$GUI_PAGE" ] && has_page=1
 	if [ "$has_page" = 0 ] && ! gui_patched; then return 0; fi
-	say "Removing the classic GUI page and its Settings entry (root filesystem):"
+	tell "Removing the classic GUI page and its Settings entry (root filesystem):" \
+		"Would remove the classic GUI page and its Settings entry (root filesystem):"
 	rootfs_rw
 	if gui_patched; then
 		if [ -f "$GUI_BACKUP" ] && [ "$(strip_gui_block "$GUI_MENU")" = "$(cat "$GUI_BACKUP")" ]; then
@@ -1030,7 +1079,11 @@ uninstall_gui_v1() {
 				printf '  + restore %s from %s\n' "$GUI_MENU" "$GUI_BACKUP"
 			fi
 		else
-			warn "$GUI_MENU was changed since install.sh --gui-v1 (or its backup is missing): removing only our entry."
+			if [ "$DRY_RUN" = 1 ]; then
+				warn "$GUI_MENU was changed since install.sh --gui-v1 (or its backup is missing): would remove only our entry."
+			else
+				warn "$GUI_MENU was changed since install.sh --gui-v1 (or its backup is missing): removing only our entry."
+			fi
 			tmp=$DATA/.$APP.PageSettings.qml.new
 			strip_gui_block "$GUI_MENU" | write_file "$tmp" || gui_fail "cannot write $tmp"
 			if [ "$DRY_RUN" = 1 ]; then
@@ -1071,6 +1124,54 @@ do_gui_v1_only() {
 # ---------------------------------------------------------------------------------------------
 # status
 
+# How svscan picks up the service, and what to do when it has not.
+svscan_howto() {
+	if [ -n "$ROOT" ]; then
+		printf '%s' "nothing runs svscan on $ROOT/service in a fake root (SMALLBMS_ROOT): start one there to supervise it (svscan $ROOT/service &)"
+	else
+		printf '%s' "svscan starts every service linked in /service within about 5 seconds; if it stays so, check that svscan runs (ps | grep svscan), or reboot the GX"
+	fi
+}
+
+# service_status HELD: the "Service:" line of --status, svstat's words translated; what is not
+# running counts as a problem (HELD = 1: the down file is reported on its own).
+service_status() {
+	if ! command -v svstat >/dev/null 2>&1; then
+		say "Service: unknown (the svstat command is not on PATH)"
+		problem "cannot tell whether the service runs: the svstat command is not on PATH (daemontools; Venus OS always has it)"
+		return 0
+	fi
+	s=$(svstat "$SERVICE_LINK" 2>&1 | head -n 1)
+	s=${s#"$SERVICE_LINK: "}
+	# daemontools svstat: "up (pid N) S seconds[, normally down][, paused][, want down]",
+	# "down S seconds[, normally up][, want up]", "supervise not running", "unable to ..."
+	case $s in
+	up*", paused"*)
+		say "Service: paused (svstat: $s)"
+		problem "the service is paused (svc -p): continue it with svc -c /service/$APP"
+		;;
+	up*", want down"*)
+		say "Service: stopping (svstat: $s)"
+		problem "the service is being stopped (svc -d): start it again with svc -u /service/$APP"
+		;;
+	up*)
+		say "Service: running (svstat: $s)"
+		;;
+	down*)
+		say "Service: stopped (svstat: $s)"
+		[ "$1" = 1 ] || problem "the service is stopped: start it with svc -u /service/$APP; if it stops again, read its log: tail /var/log/$APP/current"
+		;;
+	*"supervise not running"* | *"unable to open supervise/"* | *"unable to read supervise/"*)
+		say "Service: not supervised (svscan is not running it; svstat: $s)"
+		problem "the service is not supervised, so it does not run: $(svscan_howto)"
+		;;
+	*)
+		say "Service: unknown (svstat: $s)"
+		problem "cannot tell whether the service runs: svstat $SERVICE_LINK says: $s"
+		;;
+	esac
+}
+
 do_status() {
 	preflight_venus
 	v=$(installed_version)
@@ -1094,10 +1195,10 @@ do_status() {
 		say "Node.js: $NODE $nv, $why"
 	fi
 	if [ -e "$SERVICE_LINK" ]; then
-		if command -v svstat >/dev/null 2>&1; then
-			say "Service: $(svstat "$SERVICE_LINK" 2>&1)"
-		fi
-		[ -f "$APP_DIR/service/down" ] && problem "the service is held down ($APP_DIR/service/down): run install.sh again once the config is valid"
+		held=0
+		[ -f "$APP_DIR/service/down" ] && held=1
+		service_status "$held"
+		[ "$held" = 1 ] && problem "the service is held down ($APP_DIR/service/down): run install.sh again once the config is valid"
 	else
 		problem "$SERVICE_LINK is missing: the service is not running (run install.sh again, or reboot if the boot hook is in place)"
 	fi
@@ -1138,7 +1239,10 @@ do_status() {
 	fi
 	gui_v1_status
 	resources=$(config_resources "$CONFIG")
-	if [ -n "$resources" ]; then
+	if [ -n "$resources" ] && ! have_dbus; then
+		say "GX settings: not checked"
+		problem "the dbus command is not on PATH (Venus OS always has it; a fake root may not): the settings of what the config uses ($(resources_words "$resources")) were not checked"
+	elif [ -n "$resources" ]; then
 		while read -r kind n; do
 			case $kind in
 			relay)
@@ -1180,14 +1284,22 @@ EOF
 
 restore_settings() {
 	lines=$(state_lines setting) || return 0
+	if ! have_dbus; then
+		w="are not"
+		[ "$DRY_RUN" = 1 ] && w="would not be"
+		no_dbus "the GX settings install.sh changed $w restored; set them back by hand: $(printf '%s\n' "$lines" | awk -v s="$SETTINGS" 'NF >= 3 { printf "%sdbus -y %s %s SetValue %s", sep, s, $2, $3; sep = "; " }')"
+		return 0
+	fi
 	while read -r _ p before after; do
 		[ -n "$p" ] || continue
 		if cur=$(dbus_get "$p") && [ "$cur" != "$after" ]; then
-			say "Left $p = $cur as it is (changed since install, was $before before install)."
+			tell "Left $p = $cur as it is (changed since install, was $before before install)." \
+				"Would leave $p = $cur as it is (changed since install, was $before before install)."
 			continue
 		fi
 		if dbus_set "$p" "$before"; then
-			say "Restoring $p to $before (its value before install)."
+			tell "Restoring $p to $before (its value before install)." \
+				"Would restore $p to $before (its value before install)."
 		else
 			warn "could not restore $p to $before"
 		fi
@@ -1203,6 +1315,12 @@ EOF
 restore_relay_ui() {
 	f=$HISTORY_DIR/relay-ui
 	[ -f "$f" ] || return 0
+	if ! have_dbus; then
+		w=stay
+		[ "$DRY_RUN" = 1 ] && w="would stay"
+		no_dbus "the relays $APP hid from the Switches pane $w hidden; show them again by hand: $(awk '$1 ~ /^[0-9]+$/ { printf "%sdbus -y com.victronenergy.system /SwitchableOutput/%s/Settings/ShowUIControl SetValue %s", sep, $1, $2; sep = "; " }' "$f")"
+		return 0
+	fi
 	while read -r i before; do
 		case "$i$before" in '' | *[!0-9-]*) continue ;; esac
 		p=/SwitchableOutput/$i/Settings/ShowUIControl
@@ -1214,7 +1332,8 @@ restore_relay_ui() {
 			warn "could not show relay $((i + 1)) in the Switches pane again (ShowUIControl = $before)"
 			continue
 		fi
-		say "Relay $((i + 1)) shown in the Switches pane again (ShowUIControl = $before)."
+		tell "Relay $((i + 1)) shown in the Switches pane again (ShowUIControl = $before)." \
+			"Would show relay $((i + 1)) in the Switches pane again (ShowUIControl = $before)."
 	done <"$f"
 	act rm -f "$f"
 }
@@ -1248,10 +1367,19 @@ remove_boot_hook() {
 
 # Our localsettings: /Settings/SmallBms/... and /Settings/Devices/<id containing smallbms>/...
 purge_settings() {
-	command -v dbus >/dev/null 2>&1 || return 0
+	if ! have_dbus; then
+		w="were not"
+		[ "$DRY_RUN" = 1 ] && w="would not be"
+		no_dbus "the $APP settings in localsettings (/Settings/SmallBms, /Settings/Devices/*smallbms*) $w removed"
+		return 0
+	fi
 	NODE=$(installed_node) || NODE=""
 	if [ -z "$NODE" ]; then
-		warn "node is missing: our settings under /Settings/SmallBms stay"
+		if [ "$DRY_RUN" = 1 ]; then
+			warn "node is missing: our settings under /Settings/SmallBms would stay"
+		else
+			warn "node is missing: our settings under /Settings/SmallBms stay"
+		fi
 		return 0
 	fi
 	paths=$(
@@ -1301,7 +1429,7 @@ do_uninstall() {
 		say "$APP is not installed."
 		[ "$PURGE" = 1 ] || return 0
 	else
-		say "Removing $APP ${v:-}"
+		tell "Removing $APP ${v:-}" "Would remove $APP ${v:-}"
 	fi
 	stop_service
 	if [ -L "$SERVICE_LINK" ] || [ -e "$SERVICE_LINK" ]; then act rm -f "$SERVICE_LINK"; fi
@@ -1314,7 +1442,8 @@ do_uninstall() {
 	# the example config we wrote and nobody edited is ours: remove it
 	if [ "$PURGE" = 0 ] && [ -f "$CONFIG" ] && [ -f "$APP_DIR/conf/$EXAMPLE_NAME" ] &&
 		cmp -s "$CONFIG" "$APP_DIR/conf/$EXAMPLE_NAME"; then
-		say "The config is the unedited example written by install.sh: removing it."
+		tell "The config is the unedited example written by install.sh: removing it." \
+			"The config is the unedited example written by install.sh: would remove it."
 		act rm -f "$CONFIG"
 	fi
 	# before the app directory goes: it may hold the Node.js runtime that reads the settings
@@ -1341,8 +1470,13 @@ do_uninstall() {
 				if [ -d "$ROOT$d" ] && [ -z "$(ls -A "$ROOT$d" 2>/dev/null)" ]; then act rmdir "$ROOT$d"; fi
 			done
 		fi
-		if [ -d "$HISTORY_DIR" ]; then say "Kept the event history in $HISTORY_DIR (--purge removes it)."; fi
-		if [ -f "$CONFIG" ]; then say "Kept your config $CONFIG (--purge removes it)."; fi
+		if [ -d "$HISTORY_DIR" ]; then
+			tell "Kept the event history in $HISTORY_DIR (--purge removes it)." \
+				"Would keep the event history in $HISTORY_DIR (--purge removes it)."
+		fi
+		if [ -f "$CONFIG" ]; then
+			tell "Kept your config $CONFIG (--purge removes it)." "Would keep your config $CONFIG (--purge removes it)."
+		fi
 	fi
 	if [ "$DRY_RUN" = 1 ]; then say "Dry run finished: nothing was changed."; else say "$APP removed."; fi
 }

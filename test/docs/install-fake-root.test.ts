@@ -7,6 +7,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { onPath } from '../tools.js';
 import { REPO_ROOT } from './markdown-check';
 
 const doc = fs.readFileSync(path.join(REPO_ROOT, 'docs/install.md'), 'utf8');
@@ -45,17 +46,32 @@ test('the fake-root commands of install.md work as written', () => {
     const run = spawnSync('bash', ['-c', script], { encoding: 'utf8', timeout: 120000 });
     const out = run.stdout + run.stderr;
     const codes = [...out.matchAll(/^rc=(\d+) for: (.*)$/gm)].map((m) => `${m[2]} → ${m[1]}`);
+    // --status exits 1: nothing supervises the service there (the section says so)
     expect(codes).toEqual(
       lines.slice(1).map(
         (l) =>
           `${l
             .replace(/\/tmp\/fakegx/g, `${dir}/fakegx`)
             .replace(/\s+#.*$/, '')
-            .replace(/[`"$\\]/g, '.')} → 0`,
+            .replace(/[`"$\\]/g, '.')} → ${l.includes('--status') ? 1 : 0}`,
       ),
     );
     expect(out).toContain('Dry run finished: nothing was changed.');
+    expect(out).toContain('No config found: would write the example config');
     expect(out).toContain('No config found: wrote the example config');
+    // what the section says of --status, as the installer prints it
+    expect(text).toContain('`Service: not supervised (svscan is not running it; svstat: …)`');
+    expect(text).toContain('`2 problem(s) found.`');
+    expect(out).toMatch(
+      onPath('svstat')
+        ? /^Service: not supervised \(svscan is not running it; svstat: /m
+        : /problem: cannot tell whether the service runs/,
+    );
+    if (!onPath('dbus')) {
+      expect(out).toContain('problem: the dbus command is not on PATH');
+      expect(out).toContain('\n2 problem(s) found.\n');
+    }
+    expect(out).not.toContain('No problems found');
     expect(out).toMatch(
       /Installed: dbus-smallbms \S+ in \S+\/root\/data\/apps\/available\/dbus-smallbms/,
     );

@@ -56,6 +56,19 @@ const exists = (g: FakeGx, rel: string) => {
 };
 const count = (text: string, needle: string) => text.split(needle).length - 1;
 
+/**
+ * A dry run's messages say what would happen: none of them reports a change as done (the
+ * "[dry-run]" lines list the actions themselves).
+ */
+const DONE_WORDS = [
+  /^(Installing|Updating|Reinstalling|Removing|Restoring|Setting|Left|Kept|Not changed)\b/m,
+  /^Relay \d+ shown/m,
+  /wrote the example config|is installed but|is running\b|: removing it|removing only our entry/,
+];
+function expectOnlyWould(out: string): void {
+  for (const re of DONE_WORDS) expect([re, re.exec(out)?.[0]]).toEqual([re, undefined]);
+}
+
 describe.each(shells)('install.sh with %s', (shell) => {
   test('fresh install without a config: files, links, boot hook, example config, not started', () => {
     const g = gx({ shell });
@@ -280,9 +293,68 @@ describe.each(shells)('install.sh with %s', (shell) => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('[dry-run]');
     expect(r.out).toContain('nothing was changed');
+    expectOnlyWould(r.out);
     expect(tree(g.root)).toEqual(before);
     expect(readSettings(g)).toEqual(settings);
     expect(calls(g).filter((c) => /^svc|SetValue|RemoveSettings/.test(c))).toEqual([]);
+  });
+});
+
+describe('--dry-run says what would happen', () => {
+  test('fresh install without a config: would write the example, would not start', () => {
+    const g = gx();
+    const r = run(g, ['--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Would install dbus-smallbms 0.1.0');
+    expect(r.out).toContain(`No config found: would write the example config to ${p(g, CONFIG)}.`);
+    expect(r.out).toContain('Then edit it for your wiring');
+    expect(r.out).toContain('dbus-smallbms 0.1.0 would be installed but not started');
+    expect(r.out).toContain('Dry run finished: nothing was changed.');
+    expectOnlyWould(r.out);
+    expect(exists(g, CONFIG)).toBe(false);
+  });
+
+  test('install with --set-relays: would set each setting, would start', () => {
+    const g = gx();
+    writeConfig(g, userConfig);
+    const r = run(g, ['--dry-run', '--set-relays', '--yes']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Would set /Settings/Relay/Function from 0 to 2');
+    expect(r.out).toContain('dbus-smallbms 0.1.0 would be started.');
+    expectOnlyWould(r.out);
+    expect(readSettings(g)['/Settings/Relay/Function']).toBe('0');
+  });
+
+  test('install with an invalid config: would not start, exits 1 after the dry-run summary', () => {
+    const g = gx();
+    writeConfig(g, { ...userConfig, invalid: true });
+    const r = run(g, ['--dry-run']);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('would be installed but NOT started: the config is not valid');
+    expect(r.out).toContain('Dry run finished: nothing was changed.');
+    expectOnlyWould(r.out);
+  });
+
+  test('uninstall: would restore, would show, would remove the example, would keep', () => {
+    const g = gx();
+    expect(run(g, []).code).toBe(0);
+    // a relay setting changed by an earlier --set-relays, and a relay the service hid
+    fs.appendFileSync(
+      p(g, 'data/dbus-smallbms/install-state'),
+      'setting /Settings/Relay/1/Function 0 2\n',
+    );
+    fs.writeFileSync(p(g, 'data/dbus-smallbms/relay-ui'), '1 1\n');
+    fs.writeFileSync(p(g, 'data/dbus-smallbms/events.jsonl'), '');
+    const before = tree(g.root);
+    const r = run(g, ['--uninstall', '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Would remove dbus-smallbms 0.1.0');
+    expect(r.out).toContain('Would restore /Settings/Relay/1/Function to 0');
+    expect(r.out).toContain('Would show relay 2 in the Switches pane again');
+    expect(r.out).toContain('unedited example written by install.sh: would remove it');
+    expect(r.out).toContain('Would keep the event history');
+    expectOnlyWould(r.out);
+    expect(tree(g.root)).toEqual(before);
   });
 });
 
@@ -492,6 +564,63 @@ describe('relays and inputs', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('Left /Settings/Relay/Function = 4');
     expect(readSettings(g)['/Settings/Relay/Function']).toBe('4');
+  });
+});
+
+describe('no dbus command', () => {
+  const noDbus = (g: FakeGx) => fs.rmSync(path.join(g.bin, 'dbus'));
+
+  test('install says once that dbus is missing, not a warning per relay or input', () => {
+    const g = gx();
+    writeConfig(g, userConfig);
+    noDbus(g);
+    const r = run(g, ['--set-relays', '--yes']);
+    expect(r.code).toBe(0);
+    expect(count(r.out, 'dbus command is not on PATH')).toBe(1);
+    expect(r.stderr).toContain(
+      'the GX settings of what the config uses (digital input 3, digital input 1, relay 1, relay 2) were not checked or changed',
+    );
+    expect(r.out).not.toContain('cannot read /Settings');
+    expect(r.out).toContain('is running');
+  });
+
+  test('--status counts the unchecked settings as a problem', () => {
+    const g = gx();
+    writeConfig(g, userConfig);
+    expect(run(g, ['--set-relays', '--yes']).code).toBe(0);
+    noDbus(g);
+    const r = run(g, ['--status']);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('GX settings: not checked');
+    expect(r.out).toContain('problem: the dbus command is not on PATH');
+    expect(r.out).toContain('1 problem(s) found.');
+  });
+
+  test('uninstall --purge names the missing tool once and prints what to restore by hand', () => {
+    const g = gx();
+    writeConfig(g, userConfig);
+    expect(run(g, ['--set-relays', '--yes']).code).toBe(0);
+    fs.writeFileSync(p(g, 'data/dbus-smallbms/relay-ui'), '1 1\n');
+    noDbus(g);
+    const dry = run(g, ['--uninstall', '--purge', '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(count(dry.out, 'dbus command is not on PATH')).toBe(1);
+    expect(dry.out).toContain('changed would not be restored; set them back by hand');
+    expect(dry.out).toContain('Switches pane would stay hidden');
+    expect(dry.out).toContain(
+      'localsettings (/Settings/SmallBms, /Settings/Devices/*smallbms*) would not be removed',
+    );
+    const r = run(g, ['--uninstall', '--purge']);
+    expect(r.code).toBe(0);
+    expect(count(r.out, 'dbus command is not on PATH')).toBe(1);
+    expect(r.out).toMatch(
+      /set them back by hand: (dbus -y com\.victronenergy\.settings \S+ SetValue \d+; ){2}dbus -y com\.victronenergy\.settings \/Settings\/Relay\/Function SetValue 0\n/,
+    );
+    expect(r.out).toContain(
+      'no dbus command: the relays dbus-smallbms hid from the Switches pane stay hidden; show them again by hand: dbus -y com.victronenergy.system /SwitchableOutput/1/Settings/ShowUIControl SetValue 1',
+    );
+    expect(r.out).toContain('no dbus command: the dbus-smallbms settings in localsettings');
+    expect(r.out).not.toMatch(/not found|could not restore/);
   });
 });
 
@@ -711,7 +840,7 @@ describe('--status', () => {
     const r = run(g, ['--status']);
     expect(r.code).toBe(0);
     expect(r.out).toContain('Installed: dbus-smallbms 0.1.0');
-    expect(r.out).toContain('up (pid 4242)');
+    expect(r.out).toContain('Service: running (svstat: up (pid 4242) 5 seconds)');
     expect(r.out).toContain('is valid');
     expect(r.out).toContain('event 7');
     expect(r.out).toContain('event 3');
@@ -732,6 +861,56 @@ describe('--status', () => {
     expect(r.out).toContain('digital input 3 type is 0');
     expect(r.out).toContain('service/dbus-smallbms is missing');
     expect(r.out).toContain('boot hook is missing');
+  });
+
+  // what daemontools' svstat says when no supervise runs the service directory
+  test.each([
+    ['never supervised', 'unable to open supervise/ok: file does not exist'],
+    ['supervise gone', 'supervise not running'],
+  ])('service not supervised (%s): said in words, a problem', (_what, text) => {
+    const g = gx();
+    writeConfig(g, userConfig);
+    expect(run(g, ['--set-relays', '--yes']).code).toBe(0);
+    fs.writeFileSync(
+      path.join(g.bin, 'svstat'),
+      `#!/bin/sh\nfor d in "$@"; do echo "$d: ${text}"; done\n`,
+      { mode: 0o755 },
+    );
+    const r = run(g, ['--status']);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`Service: not supervised (svscan is not running it; svstat: ${text})`);
+    expect(r.out).toContain('problem: the service is not supervised, so it does not run:');
+    expect(r.out).toContain(`svscan ${g.root}/service &`);
+    expect(r.out).toContain('1 problem(s) found.');
+    expect(r.out).not.toContain('No problems found');
+  });
+
+  test('service stopped (svc -d) or svstat missing: a problem', () => {
+    const g = gx();
+    writeConfig(g, userConfig);
+    expect(run(g, ['--set-relays', '--yes']).code).toBe(0);
+    spawnSync(path.join(g.bin, 'svc'), ['-d', p(g, 'service/dbus-smallbms')], {
+      env: { FAKE_LOG: g.log, PATH: g.bin },
+    });
+    let r = run(g, ['--status']);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('Service: stopped (svstat: down 5 seconds, normally up)');
+    expect(r.out).toContain('problem: the service is stopped: start it with svc -u');
+    expect(r.out).toContain('1 problem(s) found.');
+    fs.rmSync(path.join(g.bin, 'svstat'));
+    r = run(g, ['--status']);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('problem: cannot tell whether the service runs: the svstat command');
+  });
+
+  test('held down: reported once, as held down', () => {
+    const g = gx();
+    expect(run(g, []).code).toBe(0); // the example config: held down
+    const r = run(g, ['--status']);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('Service: stopped (svstat: down 5 seconds, normally up)');
+    expect(r.out).toContain('problem: the service is held down');
+    expect(r.out).not.toContain('the service is stopped');
   });
 
   test('events command missing: tolerated', () => {

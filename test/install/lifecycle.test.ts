@@ -348,6 +348,8 @@ afterEach(async () => {
     expect(status.out).toContain('Venus OS firmware: v3.71');
     expect(status.out).toContain('Installed: dbus-smallbms 0.1.0');
     expect(status.out).toContain('Boot hook: present in /data/rc.local');
+    // daemontools' own svstat, in words
+    expect(status.out).toMatch(/^Service: running \(svstat: up \(pid \d+\) \d+ seconds\)$/m);
 
     // -- custom start-up scripts disabled (what venus-platform's Action 3 does), then a boot
     await powerOff(g);

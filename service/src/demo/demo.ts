@@ -216,7 +216,7 @@ async function runStory(
     if (!step.expect) continue;
     const seen = timeline.currentState();
     const line = status();
-    if (line) io.log(`        ${line}`);
+    if (line) io.log(`        (MQTT state at t=${next.at - 0.5} s: ${line})`);
     const ok = seen === step.expect;
     const saw = ok ? '' : ` (saw ${stateWords(seen)})`;
     // When it was checked (just before the next step), not when the step began: "t=25 s:
@@ -252,7 +252,7 @@ function statusLine(broker: EmbeddedBroker | null): string | null {
     if (s.countdowns.lowSocShutdownS !== null)
       parts.push(`low-SoC shutdown in ${Math.ceil(s.countdowns.lowSocShutdownS)} s`);
     if (s.chargeDetected) parts.push('charge detected');
-    return `(MQTT state: ${parts.join(' · ')})`;
+    return parts.join(' · ');
   } catch {
     return null;
   }

@@ -79,10 +79,10 @@ test('a real jest run without shellcheck on PATH skips its suite and says what t
     );
     const out = run.stdout + run.stderr;
     expect(run.status).toBe(0);
-    expect(out).toMatch(/Tests: +1 skipped, 1 total/);
+    expect(out).toMatch(/Tests: +2 skipped, 2 total/);
     expect(out).toContain('Not run on this machine:');
     expect(out).toContain('shellcheck not found');
-    expect(out).toContain('    skipped test/install/shellcheck.test.ts (1 tests)');
+    expect(out).toContain('    skipped test/install/shellcheck.test.ts (2 tests)');
     expect(out).toMatch(/dbus-daemon not found: .*FAIL.*\(apt-get install dbus\)/);
     expect(out).toMatch(/To run everything: apt-get install [^\n]*\bshellcheck\b/);
     expect(out).toContain('Then only the skipped suites: npx jest test/install/shellcheck.test.ts');

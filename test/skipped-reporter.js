@@ -8,6 +8,9 @@ const { spawnSync } = require('child_process');
 const path = require('path');
 const { TOOLS, findTool, toolProblem, installHint, rerunHint } = require('./tools');
 
+/** "1 test", "3 tests". */
+const tests = (n) => `${n} test${n === 1 ? '' : 's'}`;
+
 /**
  * Which Node ran the service, its CLI and the demo (test/helpers/runtime.ts): the one named
  * by SMALLBMS_TEST_NODE (`npm run test:runtimes`), else the one running jest.
@@ -36,14 +39,14 @@ function summary(results, rootDir, tools = TOOLS, find = findTool, problem = too
       explained.add(suite);
       const r = byFile.get(suite);
       if (r) {
-        lines.push(`    skipped ${suite} (${r.numPendingTests} tests)`);
+        lines.push(`    skipped ${suite} (${tests(r.numPendingTests)})`);
         if (r.numPendingTests > 0) skippedSuites.push(suite);
       }
     }
   }
   for (const [file, r] of byFile) {
     if (r.numPendingTests > 0 && !explained.has(file)) {
-      lines.push(`  skipped ${r.numPendingTests} tests in ${file} (marked skip in the file)`);
+      lines.push(`  skipped ${tests(r.numPendingTests)} in ${file} (marked skip in the file)`);
     }
   }
   if (lines.length === 0) return ['Every suite ran: all the optional tools were found.'];

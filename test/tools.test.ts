@@ -42,7 +42,7 @@ test('missing tools: their skipped suites, other skips, and one apt-get line', (
   expect(lines).toContain(
     '  shellcheck not found: the GX shell scripts are not checked (apt-get install shellcheck)',
   );
-  expect(lines).toContain('    skipped test/install/shellcheck.test.ts (1 tests)');
+  expect(lines).toContain('    skipped test/install/shellcheck.test.ts (1 test)');
   expect(lines.join('\n')).toMatch(/busybox not found: install\.sh is tested with sh only/);
   expect(lines).toContain('  skipped 2 tests in test/core/rules.test.ts (marked skip in the file)');
   expect(lines[lines.length - 2]).toBe(

@@ -634,6 +634,18 @@ strip_block() {
 	sed "/^$(escape_re "$MARK_BEGIN")\$/,/^$(escape_re "$MARK_END")\$/d" "$1"
 }
 
+# copy_over TMP FILE: TMP's content copied over FILE, so FILE's owner and mode stay, and TMP
+# removed; a dry run (whose write_file wrote no TMP) only says so
+copy_over() {
+	if [ "$DRY_RUN" = 1 ]; then
+		printf '  [dry-run] update %s\n' "$2"
+		return 0
+	fi
+	cat "$1" >"$2" || return 1
+	rm -f "$1"
+	printf '  + update %s\n' "$2"
+}
+
 # rewrite_with_block FILE: FILE with our block (again) at its end
 rewrite_with_block() {
 	tmp=$1.$APP.new
@@ -641,14 +653,7 @@ rewrite_with_block() {
 		strip_block "$1"
 		boot_block
 	} | write_file "$tmp" || die "cannot write $tmp"
-	# keep the file's mode: copy the new content over the old file instead of replacing it
-	if [ "$DRY_RUN" = 1 ]; then
-		printf '  [dry-run] update %s\n' "$1"
-	else
-		cat "$tmp" >"$1" || die "cannot update $1"
-		rm -f "$tmp"
-		printf '  + update %s\n' "$1"
-	fi
+	copy_over "$tmp" "$1" || die "cannot update $1"
 }
 
 # Relays and inputs. Prints what would change; with consent, changes it and records the old
@@ -1043,17 +1048,10 @@ install_gui_v1() {
 			gui_menu_block
 			tail -n "+$line" "$GUI_MENU"
 		} | write_file "$tmp" || gui_fail "cannot write $tmp"
-		# copy the content over the stock file: its owner and mode stay
-		if [ "$DRY_RUN" = 1 ]; then
-			printf '  [dry-run] update %s\n' "$GUI_MENU"
-		else
-			cat "$tmp" >"$GUI_MENU" || {
-				cat "$GUI_BACKUP" >"$GUI_MENU"
-				gui_fail "cannot update $GUI_MENU (restored from the backup)"
-			}
-			rm -f "$tmp"
-			printf '  + update %s\n' "$GUI_MENU"
-		fi
+		copy_over "$tmp" "$GUI_MENU" || {
+			cat "$GUI_BACKUP" >"$GUI_MENU"
+			gui_fail "cannot update $GUI_MENU (restored from the backup)"
+		}
 	fi
 	rootfs_ro_again
 	restart_gui
@@ -1086,13 +1084,7 @@ uninstall_gui_v1() {
 			fi
 			tmp=$DATA/.$APP.PageSettings.qml.new
 			strip_gui_block "$GUI_MENU" | write_file "$tmp" || gui_fail "cannot write $tmp"
-			if [ "$DRY_RUN" = 1 ]; then
-				printf '  [dry-run] update %s\n' "$GUI_MENU"
-			else
-				cat "$tmp" >"$GUI_MENU" || gui_fail "cannot update $GUI_MENU"
-				rm -f "$tmp"
-				printf '  + update %s\n' "$GUI_MENU"
-			fi
+			copy_over "$tmp" "$GUI_MENU" || gui_fail "cannot update $GUI_MENU"
 		fi
 	fi
 	if [ "$has_page" = 1 ]; then act rm -f "$GUI_QML/$GUI_PAGE"; fi
@@ -1342,12 +1334,7 @@ remove_boot_hook() {
 	# our block, kept in the renamed file while Venus has the start-up scripts disabled
 	if has_block_in "$RC_DISABLED"; then
 		strip_block "$RC_DISABLED" | write_file "$RC_DISABLED.$APP.new"
-		if [ "$DRY_RUN" = 1 ]; then
-			printf '  [dry-run] update %s\n' "$RC_DISABLED"
-		else
-			cat "$RC_DISABLED.$APP.new" >"$RC_DISABLED" && rm -f "$RC_DISABLED.$APP.new"
-			printf '  + update %s\n' "$RC_DISABLED"
-		fi
+		copy_over "$RC_DISABLED.$APP.new" "$RC_DISABLED" || warn "cannot update $RC_DISABLED"
 	fi
 	[ -f "$RC_LOCAL" ] && has_boot_block || return 0
 	rest=$(strip_block "$RC_LOCAL" | grep -v '^#!/bin/sh$' | grep -v '^[[:space:]]*$')
@@ -1356,12 +1343,7 @@ remove_boot_hook() {
 		return 0
 	fi
 	strip_block "$RC_LOCAL" | write_file "$RC_LOCAL.$APP.new"
-	if [ "$DRY_RUN" = 1 ]; then
-		printf '  [dry-run] update %s\n' "$RC_LOCAL"
-	else
-		cat "$RC_LOCAL.$APP.new" >"$RC_LOCAL" && rm -f "$RC_LOCAL.$APP.new"
-		printf '  + update %s\n' "$RC_LOCAL"
-	fi
+	copy_over "$RC_LOCAL.$APP.new" "$RC_LOCAL" || warn "cannot update $RC_LOCAL"
 	if state_lines chmod_rc_local >/dev/null; then act chmod a-x "$RC_LOCAL"; fi
 }
 

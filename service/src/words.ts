@@ -100,16 +100,14 @@ const PHRASES: Array<[RegExp, string | ((...m: string[]) => string)]> = [
   // Commissioning: who asked is the console, the CLI or MQTT (all through this path), and a
   // relay is "relay 1" for people, not its systemcalc path.
   [
-    /\bset to ([01]) by someone else while (\w+) is (on|off): restored\b/g,
-    (_m, raw, output, level) =>
-      `switched ${raw === '1' ? 'ON' : 'OFF'} by someone else while the ${outputWord(output)} ` +
-      `output should be ${level.toUpperCase()}: switched back`,
-  ],
-  [
     /\bset to (\S+) by someone else while (\w+) is (on|off): restored\b/g,
-    (_m, raw, output, level) =>
-      `set to ${raw} by someone else while the ${outputWord(output)} output should be ` +
-      `${level.toUpperCase()}: put back`,
+    (_m, raw, output, level) => {
+      // A relay's 0/1 is OFF/ON; any other raw level (a device /Mode) is shown as it is.
+      const relay = raw === '0' || raw === '1';
+      const set = relay ? `switched ${raw === '1' ? 'ON' : 'OFF'}` : `set to ${raw}`;
+      const should = `the ${outputWord(output)} output should be ${level.toUpperCase()}`;
+      return `${set} by someone else while ${should}: ${relay ? 'switched back' : 'put back'}`;
+    },
   ],
   [/^D-Bus \/Bms\/TestOutput: (?:test ended, )?/, ''],
   [/^not driven \(.*\bonly in dry run\b.*\)$/, 'relay tests work only in dry run'],

@@ -16,7 +16,6 @@ const PATHS: Record<string, string> = {
   load: '/Bms/TestOutput/Load',
   charge: '/Bms/TestOutput/Charge',
   preAlarm: '/Bms/TestOutput/PreAlarm',
-  'pre-alarm': '/Bms/TestOutput/PreAlarm',
 };
 
 /** /Bms/TestOutput/<Output>: 0 end the test, 1 forced on, 2 forced off. */
@@ -24,7 +23,9 @@ const VALUES: Record<string, number> = { stop: 0, on: 1, off: 2 };
 
 export async function testOutputCommand(argv: string[], io: CliIo): Promise<number> {
   // main() has checked them (argProblem); this guards a direct call.
-  const [output, level] = positionals(argv, { values: ['--config', '--service'] });
+  const [typed, level] = positionals(argv, { values: ['--config', '--service'] });
+  // `pre-alarm` as people write it, `preAlarm` as the config and D-Bus name it.
+  const output = typed === 'pre-alarm' ? 'preAlarm' : typed;
   const known = (table: object, key: string | undefined): boolean =>
     key !== undefined && Object.prototype.hasOwnProperty.call(table, key);
   if (!known(PATHS, output) || !known(VALUES, level)) {
@@ -51,7 +52,7 @@ export async function testOutputCommand(argv: string[], io: CliIo): Promise<numb
       const [r] = await call('GetValue', '/Bms/TestOutput/Result').catch(() => [undefined]);
       return [c, plain(r), true] as const;
     });
-    const label = OUTPUT_WORDS[(output === 'pre-alarm' ? 'preAlarm' : output) as OutputName];
+    const label = OUTPUT_WORDS[output as OutputName];
     if (!acted) {
       io.log(`${label}: no relay test was running, nothing to stop`);
       return 0;

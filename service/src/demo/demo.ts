@@ -211,17 +211,18 @@ async function runStory(
     step.act(gx);
     const next = steps[i + 1];
     if (!next) continue;
-    const checkAt = startReal + ((next.at - 0.5) * 1000) / speed;
+    const checkedAt = next.at - 0.5; // simulated s: the state just before the next step
+    const checkAt = startReal + (checkedAt * 1000) / speed;
     if ((await wait(checkAt - Date.now(), c.interrupt)) !== null) return;
     if (!step.expect) continue;
     const seen = timeline.currentState();
     const line = status();
-    if (line) io.log(`        (MQTT state at t=${next.at - 0.5} s: ${line})`);
+    if (line) io.log(`        (MQTT state at t=${checkedAt} s: ${line})`);
     const ok = seen === step.expect;
     const saw = ok ? '' : ` (saw ${stateWords(seen)})`;
     // When it was checked (just before the next step), not when the step began: "t=25 s:
     // Loads off" read as if the loads went off at 25 s, before the 30 s pre-alarm lead.
-    const what = `after step ${i + 1} (checked at t=${next.at - 0.5} s): ${stateWords(step.expect)}`;
+    const what = `after step ${i + 1} (checked at t=${checkedAt} s): ${stateWords(step.expect)}`;
     result.checks.push({ what: `${what}${saw}`, ok });
     result.ok &&= ok;
   }

@@ -14,6 +14,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export class Timeline {
   private seen = 0;
   private startWall = Date.now();
+  /** The story's clock runs (before: the start-up decision, shown at t=0). */
+  private started = false;
   private timer: NodeJS.Timeout | null = null;
   private state = 'STARTING';
   private outputs: Record<string, boolean> = { load: false, charge: false, preAlarm: false };
@@ -36,27 +38,23 @@ export class Timeline {
     return this.state;
   }
 
-  /** Wait for the service's first decision (it left STARTING). */
+  /**
+   * Wait for the service's first decision (it left STARTING), shown under its own heading at
+   * the story's t=0 (the summary counts those events too).
+   */
   async waitForStart(timeoutMs: number): Promise<void> {
     const end = Date.now() + timeoutMs;
+    this.io.log('');
+    this.io.log('[start] the service reads every line once and makes its first decision');
     while (this.events.length === 0) {
       if (Date.now() > end) throw new Error('the service did not start (see its log)');
       await sleep(50);
-      this.poll(true);
+      this.poll();
     }
-    // Shown too (the summary counts them): the first decision, at the story's t=0.
-    this.io.log('');
-    this.io.log('[start] the service reads every line once and makes its first decision');
-    const outputs = this.outputs;
-    this.outputs = { load: false, charge: false, preAlarm: false };
-    for (const e of this.events) {
-      if (e.kind === 'output') this.outputs[e.name] = e.to === true;
-      this.print(e, 0);
-    }
-    this.outputs = outputs;
   }
 
   start(): void {
+    this.started = true;
     this.startWall = Date.now();
     this.timer = setInterval(() => this.poll(), 50);
   }
@@ -93,7 +91,7 @@ export class Timeline {
     return leads;
   }
 
-  private poll(quiet = false): void {
+  private poll(): void {
     let text: string;
     try {
       text = fs.readFileSync(this.file, 'utf8');
@@ -107,14 +105,15 @@ export class Timeline {
       this.events.push(e);
       if (e.kind === 'state') this.state = String(e.to);
       if (e.kind === 'output') this.outputs[e.name] = e.to === true;
-      if (!quiet) this.print(e);
+      this.print(e);
       const problem = this.onEvent(e);
       if (problem) this.io.log(`        ✗ ${problem}`);
     }
   }
 
-  private print(e: HistoryEvent, at?: number): void {
-    const sim = at ?? Math.max(0, ((Date.parse(e.wallTime) - this.startWall) * this.speed) / 1000);
+  private print(e: HistoryEvent): void {
+    const since = Date.parse(e.wallTime) - this.startWall;
+    const sim = this.started ? Math.max(0, (since * this.speed) / 1000) : 0;
     const o = this.outputs;
     const outs = `[load ${o.load ? 'ON ' : 'off'} charge ${o.charge ? 'ON ' : 'off'} pre-alarm ${o.preAlarm ? 'ON ' : 'off'}]`;
     // The outputs after the event, then the event in the words of `smallbms events`.
